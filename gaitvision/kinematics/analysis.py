@@ -1,0 +1,542 @@
+"""Result types of the kinematics stage and their files (``metrics.json`` and friends).
+
+A :class:`GaitAnalysis` is what the report and the web app read. It is saved to a
+folder as
+
+``metrics.json``
+    The public contract, schema ``gaitvision.metrics/1`` (see :meth:`GaitAnalysis.to_json_dict`).
+``strides.csv``
+    One row per stride (IC to the next IC of the same foot) with every per-stride value.
+``curves.csv``
+    Mean and SD of each normalised curve, 0-100 % of the gait cycle, per side.
+``series.npz``
+    Per-frame angle series aligned with the pose track's frames (for live read-outs)
+    and the per-stride normalised curves.
+
+and :meth:`GaitAnalysis.load` rebuilds it from those files, so reports re-render
+without running pose again. Missing values are ``NaN`` in memory, ``null`` in JSON
+and empty cells in CSV.
+
+Sign conventions: knee flexion is positive when the knee is bent; hip extension is
+positive when the thigh is behind vertical (behind = opposite to the running
+direction); pelvic drop is positive when the swing side's hip is lower, keyed by the
+stance side; arm crossover is positive when the wrist passes the body midline.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+import os
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+
+import numpy as np
+
+SCHEMA = "gaitvision.metrics/1"
+N_CURVE = 101  #: samples of a normalised curve, 0..100 % of the gait cycle
+SIDES = ("left", "right")
+FLAGS = ("within", "outside", "no_norm", "insufficient")
+
+
+# --------------------------------------------------------------------------- events
+@dataclass
+class GaitEvent:
+    """One initial contact (``"IC"``) or toe-off (``"TO"``) of one foot.
+
+    ``frame`` is fractional: the source-video frame number interpolated at ``time_s``
+    (equal to the track's row index when the clip was not trimmed). ``inferred`` is
+    True when the event was not seen (hidden foot) and was placed from the other foot's
+    timing instead.
+    """
+
+    foot: str
+    type: str
+    time_s: float
+    frame: float
+    inferred: bool = False
+
+
+@dataclass
+class GaitEvents:
+    """All events of a clip, sorted by time."""
+
+    events: list[GaitEvent] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.events.sort(key=lambda e: e.time_s)
+
+    def __iter__(self):
+        return iter(self.events)
+
+    def __len__(self) -> int:
+        return len(self.events)
+
+    def select(self, foot: str | None = None, type: str | None = None) -> list[GaitEvent]:
+        """Events of one foot and/or type, in time order."""
+        return [e for e in self.events
+                if (foot is None or e.foot == foot) and (type is None or e.type == type)]
+
+    def times(self, foot: str, type: str) -> np.ndarray:
+        """Times (s) of one foot's events of one type."""
+        return np.array([e.time_s for e in self.select(foot, type)], dtype=float)
+
+    @property
+    def n_inferred(self) -> int:
+        """How many events were inferred rather than seen."""
+        return sum(e.inferred for e in self.events)
+
+    def to_list(self) -> list[dict]:
+        """JSON form: a list of event dicts."""
+        return [asdict(e) for e in self.events]
+
+    @classmethod
+    def from_list(cls, items: list[dict]) -> GaitEvents:
+        """Inverse of :meth:`to_list`."""
+        return cls([GaitEvent(**d) for d in items])
+
+
+# --------------------------------------------------------------------------- strides
+@dataclass
+class StrideRecord:
+    """One stride of one side: from an IC to the next IC of the same foot.
+
+    ``to_s`` is the toe-off inside the stride; ``metrics`` maps metric NAME (as in
+    ``metrics.json``) to this stride's value (``NaN`` when it could not be measured).
+    ``excluded`` names the reason when the stride is left out of the summaries.
+    """
+
+    side: str
+    index: int
+    start_s: float
+    end_s: float
+    to_s: float
+    start_frame: float
+    end_frame: float
+    inferred: bool = False
+    excluded: str | None = None
+    metrics: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def duration_s(self) -> float:
+        """Stride time in seconds."""
+        return self.end_s - self.start_s
+
+    def to_dict(self) -> dict:
+        """JSON form (NaN as None)."""
+        d = asdict(self)
+        d["duration_s"] = self.duration_s
+        d["metrics"] = {k: _num(v) for k, v in self.metrics.items()}
+        return {k: _num(v) if isinstance(v, float) else v for k, v in d.items()}
+
+    @classmethod
+    def from_dict(cls, d: dict) -> StrideRecord:
+        """Inverse of :meth:`to_dict`."""
+        kw = {f.name: d[f.name] for f in fields(cls) if f.name in d}
+        for k in ("start_s", "end_s", "to_s", "start_frame", "end_frame"):
+            kw[k] = _flt(kw.get(k))
+        kw["metrics"] = {k: _flt(v) for k, v in d.get("metrics", {}).items()}
+        return cls(**kw)
+
+
+# --------------------------------------------------------------------------- summaries
+@dataclass
+class Stats:
+    """Mean, SD (ddof=1; NaN for one value), median and count of finite values."""
+
+    mean: float
+    sd: float
+    median: float
+    n: int
+
+    @classmethod
+    def of(cls, values) -> Stats | None:
+        """Statistics of the finite entries of ``values``; None when there are none."""
+        v = np.asarray(values, dtype=float)
+        v = v[np.isfinite(v)]
+        if v.size == 0:
+            return None
+        sd = float(np.std(v, ddof=1)) if v.size > 1 else float("nan")
+        return cls(float(np.mean(v)), sd, float(np.median(v)), int(v.size))
+
+    def to_dict(self) -> dict:
+        """JSON form."""
+        return {"mean": _num(self.mean), "sd": _num(self.sd),
+                "median": _num(self.median), "n": self.n}
+
+    @classmethod
+    def from_dict(cls, d: dict | None) -> Stats | None:
+        """Inverse of :meth:`to_dict`."""
+        if d is None:
+            return None
+        return cls(_flt(d["mean"]), _flt(d["sd"]), _flt(d["median"]), int(d["n"]))
+
+
+@dataclass
+class Reference:
+    """A metric's reference values: ``range`` (lo, hi) when the literature gives one."""
+
+    range: tuple[float, float] | None
+    text: str
+    source: str
+
+    def to_dict(self) -> dict:
+        """JSON form."""
+        return {"range": None if self.range is None else list(self.range),
+                "text": self.text, "source": self.source}
+
+    @classmethod
+    def from_dict(cls, d: dict) -> Reference:
+        """Inverse of :meth:`to_dict`."""
+        r = d.get("range")
+        return cls(None if r is None else (float(r[0]), float(r[1])), d["text"], d["source"])
+
+
+@dataclass
+class MetricSummary:
+    """One metric over the clip, per side and both sides pooled, with its finding.
+
+    ``flag`` judges the pooled mean against the reference range (``"within"``,
+    ``"outside"``, ``"no_norm"`` where the literature has no validated range,
+    ``"insufficient"`` where there are no values); ``flags`` does the same per side.
+    ``asymmetry`` is ``{"diff": left - right, "pct": 100 * (left - right) / mean(|left|, |right|)}``
+    of the side means, or None.
+    """
+
+    name: str
+    label: str
+    unit: str
+    left: Stats | None
+    right: Stats | None
+    both: Stats | None
+    reference: Reference
+    finding: str
+    flag: str
+    flags: dict[str, str] = field(default_factory=dict)
+    asymmetry: dict[str, float] | None = None
+    definition: str = ""
+
+    def to_dict(self) -> dict:
+        """JSON form (the value of ``summary[NAME]`` in ``metrics.json``)."""
+        return {
+            "label": self.label, "unit": self.unit, "definition": self.definition,
+            "left": _st(self.left), "right": _st(self.right), "both": _st(self.both),
+            "reference": self.reference.to_dict(), "finding": self.finding,
+            "flag": self.flag, "flags": dict(self.flags),
+            "asymmetry": None if self.asymmetry is None
+            else {k: _num(v) for k, v in self.asymmetry.items()},
+        }
+
+    @classmethod
+    def from_dict(cls, name: str, d: dict) -> MetricSummary:
+        """Inverse of :meth:`to_dict`."""
+        asym = d.get("asymmetry")
+        return cls(
+            name=name, label=d.get("label", name), unit=d["unit"],
+            left=Stats.from_dict(d.get("left")), right=Stats.from_dict(d.get("right")),
+            both=Stats.from_dict(d.get("both")), reference=Reference.from_dict(d["reference"]),
+            finding=d["finding"], flag=d["flag"], flags=dict(d.get("flags", {})),
+            asymmetry=None if asym is None else {k: _flt(v) for k, v in asym.items()},
+            definition=d.get("definition", ""),
+        )
+
+
+# --------------------------------------------------------------------------- quality
+@dataclass
+class Quality:
+    """How far the numbers can be trusted; stated in the report's data-quality section."""
+
+    strides_left: int = 0
+    strides_right: int = 0
+    confidence_left: float = float("nan")   #: mean visibility of the leg landmarks
+    confidence_right: float = float("nan")
+    inferred_events: int = 0
+    hidden_leg: str | None = None           #: side whose leg was mostly not seen
+    camera_roll_deg: float | None = None    #: rear view: estimated camera roll
+    tilt_suspected: bool = False
+    too_few_strides: bool = False           #: fewer than 7 strides on a side (Dingenen 2018)
+    walking_detected: bool = False
+    excluded_strides: int = 0
+    detection_rate: float = float("nan")
+    fps: float = float("nan")
+    notes: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        """JSON form."""
+        return {k: _num(v) if isinstance(v, float) else v for k, v in asdict(self).items()}
+
+    @classmethod
+    def from_dict(cls, d: dict) -> Quality:
+        """Inverse of :meth:`to_dict`."""
+        kw = {f.name: d[f.name] for f in fields(cls) if f.name in d}
+        for k in ("confidence_left", "confidence_right", "detection_rate", "fps"):
+            if k in kw:
+                kw[k] = _flt(kw[k])
+        return cls(**kw)
+
+
+# --------------------------------------------------------------------------- curves
+@dataclass
+class Curves:
+    """Curves normalised to 0-100 % of the gait cycle (IC to next IC of the same foot).
+
+    ``per_stride[name][side]`` is an array (n_strides, 101); row ``i`` belongs to the
+    side's ``i``-th included stride in :attr:`GaitAnalysis.strides`. ``units[name]`` is
+    the curve's unit and ``to_pct[side]`` the mean toe-off instant in % of the cycle.
+    """
+
+    per_stride: dict[str, dict[str, np.ndarray]] = field(default_factory=dict)
+    units: dict[str, str] = field(default_factory=dict)
+    to_pct: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def pct(self) -> np.ndarray:
+        """The 101 cycle positions 0, 1, ..., 100 %."""
+        return np.linspace(0.0, 100.0, N_CURVE)
+
+    def mean(self, name: str, side: str) -> np.ndarray:
+        """Mean curve (NaN where no stride has a value)."""
+        return _nanstat(self.per_stride[name][side], np.nanmean)
+
+    def sd(self, name: str, side: str) -> np.ndarray:
+        """SD curve across strides."""
+        return _nanstat(self.per_stride[name][side], np.nanstd)
+
+    def to_json_dict(self) -> dict:
+        """Mean/SD per curve and side for ``metrics.json``."""
+        out: dict = {"pct": self.pct.tolist(), "to_pct": {k: _num(v) for k, v in
+                                                         self.to_pct.items()}}
+        for name, sides in self.per_stride.items():
+            out[name] = {"unit": self.units.get(name, "")}
+            for side, arr in sides.items():
+                out[name][side] = {"mean": _lst(self.mean(name, side)),
+                                   "sd": _lst(self.sd(name, side)), "n": int(len(arr))}
+        return out
+
+
+# --------------------------------------------------------------------------- analysis
+@dataclass
+class GaitAnalysis:
+    """Everything the kinematics stage found in one clip.
+
+    Attributes
+    ----------
+    view : str
+        ``"side"`` or ``"rear"`` (front is analysed as rear).
+    direction : str or None
+        Side view: ``"left"`` when the runner faces image-left, else ``"right"``.
+    video : dict
+        The source clip's :class:`~gaitvision.video.VideoInfo` as a dict.
+    events : GaitEvents
+        IC and TO of both feet, sub-frame times.
+    strides : list of StrideRecord
+        Per stride and side, with every per-stride metric value.
+    summary : dict of str to MetricSummary
+        Per metric NAME (``cadence_spm``, ``knee_flexion_ic_deg``, ...).
+    curves : Curves
+        Normalised joint-angle curves.
+    quality : Quality
+        Quality flags.
+    times, frame_index : ndarray, shape (T,)
+        The track's frame times and source frame numbers.
+    series : dict of str to ndarray (T,)
+        Per-frame values for live read-outs, aligned with ``times``; sided series are
+        named ``"NAME.left"`` / ``"NAME.right"`` (e.g. ``"knee_flexion_deg.left"``),
+        others plain (``"trunk_lean_deg"``).
+    height_cm, speed_kmh : float or None
+        As given by the user.
+    leg_length_px : float
+        Median hip-to-ankle length (pixels) used to normalise distances.
+    """
+
+    view: str
+    direction: str | None
+    video: dict
+    events: GaitEvents
+    strides: list[StrideRecord]
+    summary: dict[str, MetricSummary]
+    curves: Curves
+    quality: Quality
+    times: np.ndarray
+    frame_index: np.ndarray
+    series: dict[str, np.ndarray] = field(default_factory=dict)
+    height_cm: float | None = None
+    speed_kmh: float | None = None
+    leg_length_px: float = float("nan")
+
+    # ---------------------------------------------------------------- helpers
+    @property
+    def asymmetry(self) -> dict[str, dict[str, float]]:
+        """Left/right asymmetry per metric NAME (see :class:`MetricSummary`)."""
+        return {k: m.asymmetry for k, m in self.summary.items() if m.asymmetry is not None}
+
+    def included(self, side: str) -> list[StrideRecord]:
+        """The side's strides used in the summaries, in time order."""
+        return [s for s in self.strides if s.side == side and s.excluded is None]
+
+    def representative_stride(self, side: str) -> StrideRecord | None:
+        """The side's stride whose duration is closest to the median (for loops, key frames)."""
+        strides = self.included(side)
+        if not strides:
+            return None
+        med = float(np.median([s.duration_s for s in strides]))
+        return min(strides, key=lambda s: abs(s.duration_s - med))
+
+    def stride_at(self, time_s: float, side: str) -> StrideRecord | None:
+        """The side's stride containing ``time_s`` (for a live read-out), if any."""
+        for s in self.strides:
+            if s.side == side and s.start_s <= time_s < s.end_s:
+                return s
+        return None
+
+    def value(self, name: str, side: str = "both") -> float:
+        """Mean of a metric for ``side`` (``"left"``, ``"right"``, ``"both"``); NaN if absent."""
+        m = self.summary.get(name)
+        st = None if m is None else getattr(m, side)
+        return float("nan") if st is None else st.mean
+
+    # ---------------------------------------------------------------- json
+    def to_json_dict(self) -> dict:
+        """The ``metrics.json`` document, schema ``gaitvision.metrics/1``."""
+        return {
+            "schema": SCHEMA,
+            "video": self.video,
+            "view": self.view,
+            "direction": self.direction,
+            "height_cm": self.height_cm,
+            "speed_kmh": self.speed_kmh,
+            "leg_length_px": _num(self.leg_length_px),
+            "summary": {k: m.to_dict() for k, m in self.summary.items()},
+            "asymmetry": {k: {kk: _num(vv) for kk, vv in v.items()}
+                          for k, v in self.asymmetry.items()},
+            "events": self.events.to_list(),
+            "strides": [s.to_dict() for s in self.strides],
+            "curves": self.curves.to_json_dict(),
+            "quality": self.quality.to_dict(),
+            "files": {"strides": "strides.csv", "curves": "curves.csv", "series": "series.npz"},
+        }
+
+    # ---------------------------------------------------------------- files
+    def save(self, folder: str | os.PathLike) -> Path:
+        """Write metrics.json, strides.csv, curves.csv and series.npz into ``folder``."""
+        folder = Path(folder)
+        folder.mkdir(parents=True, exist_ok=True)
+        text = json.dumps(self.to_json_dict(), indent=1, allow_nan=False)
+        _atomic_text(folder / "metrics.json", text)
+        _atomic_text(folder / "strides.csv", self._strides_csv())
+        _atomic_text(folder / "curves.csv", self._curves_csv())
+        arrays = {"times": self.times, "frame_index": self.frame_index}
+        arrays.update({"series/" + k: v for k, v in self.series.items()})
+        for name, sides in self.curves.per_stride.items():
+            for side, arr in sides.items():
+                arrays[f"curve/{name}/{side}"] = arr
+        tmp = folder / "series.part.npz"
+        np.savez_compressed(tmp, **arrays)
+        os.replace(tmp, folder / "series.npz")
+        return folder / "metrics.json"
+
+    @classmethod
+    def load(cls, folder: str | os.PathLike) -> GaitAnalysis:
+        """Rebuild an analysis written by :meth:`save`."""
+        folder = Path(folder)
+        d = json.loads((folder / "metrics.json").read_text(encoding="utf-8"))
+        if d.get("schema") != SCHEMA:
+            raise ValueError(f"{folder}: metrics.json is not {SCHEMA}")
+        series: dict[str, np.ndarray] = {}
+        per_stride: dict[str, dict[str, np.ndarray]] = {}
+        times = frame_index = np.zeros(0)
+        npz = folder / "series.npz"
+        if npz.exists():
+            with np.load(npz, allow_pickle=False) as z:
+                times, frame_index = z["times"], z["frame_index"]
+                for key in z.files:
+                    if key.startswith("series/"):
+                        series[key[7:]] = z[key]
+                    elif key.startswith("curve/"):
+                        _, name, side = key.split("/")
+                        per_stride.setdefault(name, {})[side] = z[key]
+        cj = d.get("curves", {})
+        curves = Curves(per_stride=per_stride,
+                        units={k: v["unit"] for k, v in cj.items() if isinstance(v, dict)
+                               and "unit" in v},
+                        to_pct={k: _flt(v) for k, v in cj.get("to_pct", {}).items()})
+        return cls(
+            view=d["view"], direction=d.get("direction"), video=d["video"],
+            events=GaitEvents.from_list(d["events"]),
+            strides=[StrideRecord.from_dict(s) for s in d["strides"]],
+            summary={k: MetricSummary.from_dict(k, v) for k, v in d["summary"].items()},
+            curves=curves, quality=Quality.from_dict(d["quality"]),
+            times=times, frame_index=frame_index, series=series,
+            height_cm=d.get("height_cm"), speed_kmh=d.get("speed_kmh"),
+            leg_length_px=_flt(d.get("leg_length_px")),
+        )
+
+    def _strides_csv(self) -> str:
+        names: list[str] = []
+        for s in self.strides:
+            names += [k for k in s.metrics if k not in names]
+        buf = io.StringIO()
+        w = csv.writer(buf, lineterminator="\n")
+        w.writerow(["side", "index", "start_s", "end_s", "duration_s", "to_s", "start_frame",
+                    "end_frame", "inferred", "excluded", *names])
+        for s in self.strides:
+            w.writerow([s.side, s.index, _c(s.start_s), _c(s.end_s), _c(s.duration_s),
+                        _c(s.to_s), _c(s.start_frame), _c(s.end_frame), int(s.inferred),
+                        s.excluded or "", *[_c(s.metrics.get(k, math.nan)) for k in names]])
+        return buf.getvalue()
+
+    def _curves_csv(self) -> str:
+        buf = io.StringIO()
+        w = csv.writer(buf, lineterminator="\n")
+        w.writerow(["curve", "unit", "side", "pct", "mean", "sd", "n"])
+        for name, sides in self.curves.per_stride.items():
+            for side, arr in sides.items():
+                mean, sd = self.curves.mean(name, side), self.curves.sd(name, side)
+                for i, p in enumerate(self.curves.pct):
+                    w.writerow([name, self.curves.units.get(name, ""), side, int(p),
+                                _c(mean[i]), _c(sd[i]), len(arr)])
+        return buf.getvalue()
+
+
+# --------------------------------------------------------------------------- helpers
+def _num(v):
+    """JSON-safe float: NaN/inf -> None."""
+    if v is None:
+        return None
+    v = float(v)
+    return v if math.isfinite(v) else None
+
+
+def _flt(v) -> float:
+    return float("nan") if v is None else float(v)
+
+
+def _lst(a: np.ndarray) -> list:
+    return [_num(round(float(x), 4)) for x in a]
+
+
+def _st(s: Stats | None) -> dict | None:
+    return None if s is None else s.to_dict()
+
+
+def _c(v: float) -> str:
+    return "" if v is None or not math.isfinite(v) else f"{v:.6g}"
+
+
+def _nanstat(arr: np.ndarray, fn) -> np.ndarray:
+    arr = np.asarray(arr, dtype=float)
+    if arr.ndim != 2 or arr.shape[0] == 0:
+        return np.full(N_CURVE, np.nan)
+    ok = np.isfinite(arr).any(axis=0)
+    out = np.full(arr.shape[1], np.nan)
+    if ok.any():
+        out[ok] = fn(arr[:, ok], axis=0)
+    return out
+
+
+def _atomic_text(path: Path, text: str) -> None:
+    tmp = path.with_name(path.name + ".part")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
