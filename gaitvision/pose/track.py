@@ -52,6 +52,7 @@ class CleaningReport:
     outliers_removed: int = 0
     cutoff_hz: float | None = None
     swaps_corrected: int = 0  # frames whose left/right labels were exchanged
+    other_person_frames: int = 0  # detections dropped as belonging to someone else
 
 
 @dataclass

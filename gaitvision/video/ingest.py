@@ -159,6 +159,7 @@ def iter_frames(
     end_s: float | None = None,
     *,
     max_side: int | None = None,
+    frame_times: np.ndarray | None = None,
 ) -> Iterator[Frame]:
     """Yield upright RGB frames of ``path`` one at a time.
 
@@ -172,6 +173,9 @@ def iter_frames(
     max_side : int, optional
         Scale frames down (never up) so their longer side is at most this many
         pixels; decoding big frames straight to the smaller size saves real time.
+    frame_times : ndarray, optional
+        All frame times of the clip (:func:`read_frame_times`); with it, indices
+        are exact even after seeking in a variable-frame-rate file.
 
     Yields
     ------
@@ -202,7 +206,12 @@ def iter_frames(
                 if t0 is None:
                     t0 = float((stream.start_time or 0) * stream.time_base)
                 rel = t - t0
-                index = _frame_index(rel, stream, index)
+                if frame_times is not None:
+                    index = max(int(np.argmin(np.abs(frame_times - rel))), index + 1)
+                elif start_s:
+                    index = _frame_index(rel, stream, index)
+                else:
+                    index += 1
                 if start_s is not None and rel < start_s - 1e-6:
                     continue
                 if end_s is not None and rel >= end_s - 1e-6:
@@ -230,6 +239,18 @@ def _frame_index(rel_t: float, stream, previous: int) -> int:
     rate = float(stream.average_rate or stream.guessed_rate or 30)
     guess = int(round(rel_t * rate))
     return max(guess, previous + 1)
+
+
+def read_frame_times(path: str | os.PathLike) -> np.ndarray:
+    """Presentation time of every frame, seconds from the first, from packets only."""
+    container = _open(path)
+    try:
+        stream = container.streams.video[0]
+        t0 = float((stream.start_time or 0) * stream.time_base)
+        pts = [p.pts for p in container.demux(stream) if p.pts is not None and p.size > 0]
+    finally:
+        container.close()
+    return np.sort(np.asarray(pts, dtype=float)) * float(stream.time_base) - t0
 
 
 def probe_video(path: str | os.PathLike, *, hash_content: bool = True) -> VideoInfo:
@@ -265,15 +286,15 @@ def probe_video(path: str | os.PathLike, *, hash_content: bool = True) -> VideoI
             ) from None
         if not pts or not decoded_one:
             raise VideoError(f"{path}: the video has no decodable frames; record or export it again.")
-        times = np.sort(np.asarray(pts, dtype=float)) * float(stream.time_base)
-        times -= times[0]
+        start = float((stream.start_time or 0) * stream.time_base)
+        times = np.sort(np.asarray(pts, dtype=float)) * float(stream.time_base) - start
         dt = np.diff(times)
         dt = dt[dt > 0]
         median_dt = float(np.median(dt)) if dt.size else 1 / float(stream.average_rate or 30)
         fps = 1.0 / median_dt
         vfr = bool(dt.size and (np.percentile(dt, 95) > 1.1 * median_dt
                                 or np.percentile(dt, 5) < 0.9 * median_dt))
-        duration = float(times[-1] + median_dt)
+        duration = float(times[-1] - times[0] + median_dt)
         w, h = stream.codec_context.width, stream.codec_context.height
         if rotation in (90, 270):
             w, h = h, w

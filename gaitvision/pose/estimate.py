@@ -1,0 +1,224 @@
+"""The pose stage: a video file in, a raw :class:`PoseTrack` out.
+
+``workers`` processes each take a contiguous chunk of the clip. A chunk starts a
+little early (``WARMUP_S``) so the tracker and its landmark smoothing have settled
+by the first frame the chunk keeps; chunks are stitched in order. Results are cached
+on the video's content hash and the pose settings, so re-runs skip pose.
+"""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import os
+import time
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from gaitvision.errors import NoRunnerError, VideoError
+from gaitvision.pose.blazepose import FramePose, PoseSettings, run_blazepose
+from gaitvision.pose.track import PoseTrack, empty_track
+from gaitvision.progress import ProgressCallback, report
+from gaitvision.video.ingest import VideoInfo, iter_frames, probe_video, read_frame_times
+
+#: Seconds decoded and tracked before a chunk's first kept frame.
+WARMUP_S = 0.5
+#: Below this share of frames with a person, there is nothing to analyse.
+MIN_DETECTION_RATE = 0.3
+
+
+@dataclass
+class PoseRunStats:
+    """How the pose stage ran (for the CLI summary and benchmarks)."""
+
+    frames: int
+    workers: int
+    seconds: float
+    from_cache: bool
+
+
+def default_workers() -> int:
+    """One worker per core."""
+    return max(1, os.cpu_count() or 1)
+
+
+def cache_dir() -> Path:
+    """Pose cache folder (``GAITVISION_CACHE`` overrides ``~/.cache/gaitvision``)."""
+    root = os.environ.get("GAITVISION_CACHE") or Path.home() / ".cache" / "gaitvision"
+    return Path(root) / "pose"
+
+
+def _cache_path(info: VideoInfo, settings: PoseSettings, start_s, end_s) -> Path:
+    trim = f"{start_s or 0:g}-{end_s if end_s is not None else 'end'}"
+    return cache_dir() / f"{info.sha256[:32]}-{settings.key()}-{trim}.npz"
+
+
+# ------------------------------------------------------------------ workers
+_progress_queue = None
+
+
+def _init_worker(queue) -> None:
+    global _progress_queue
+    _progress_queue = queue
+
+
+def _run_chunk(path: str, first: int, last: int, frame_times: np.ndarray,
+               full_size: tuple[int, int], settings: PoseSettings) -> list[FramePose]:
+    """Pose for frames ``first..last-1`` (indices into ``frame_times``)."""
+    t_start = max(0.0, float(frame_times[first]) - WARMUP_S)
+    t_end = float(frame_times[last - 1]) + 1e-3
+    frames = iter_frames(path, t_start if first > 0 else None, t_end,
+                         max_side=settings.max_side, frame_times=frame_times)
+    kept = 0
+
+    def on_frame(_n: int) -> None:
+        nonlocal kept
+        kept += 1
+        if _progress_queue is not None and kept % 10 == 0:
+            _progress_queue.put(10)
+
+    poses = run_blazepose(frames, full_size, settings, on_frame)
+    if _progress_queue is not None:
+        _progress_queue.put(kept % 10)
+    return [p for p in poses if first <= p.index < last]
+
+
+def estimate_pose(
+    path: str | os.PathLike,
+    *,
+    start_s: float | None = None,
+    end_s: float | None = None,
+    workers: int | None = None,
+    settings: PoseSettings | None = None,
+    use_cache: bool = True,
+    progress: ProgressCallback | None = None,
+    stats: list | None = None,
+) -> PoseTrack:
+    """Run BlazePose over a clip and return its raw (uncleaned) track.
+
+    Parameters
+    ----------
+    path : path-like
+        Video file.
+    start_s, end_s : float, optional
+        Trim, in seconds from the first frame.
+    workers : int, optional
+        Processes; default one per core.
+    settings : PoseSettings, optional
+    use_cache : bool
+        Read and write the pose cache.
+    progress : callable, optional
+        ``progress("pose", fraction)``.
+    stats : list, optional
+        If given, a :class:`PoseRunStats` is appended.
+
+    Raises
+    ------
+    VideoError
+        Unusable file or an empty trim.
+    NoRunnerError
+        No person found in enough frames.
+    """
+    settings = settings or PoseSettings()
+    t0 = time.perf_counter()
+    info = probe_video(path)
+    cached = _cache_path(info, settings, start_s, end_s)
+    if use_cache and cached.exists():
+        try:
+            track = PoseTrack.load(cached)
+            track = track.copy()
+            track.video = VideoInfo.from_dict({**info.to_dict(), "path": str(path)})
+            report(progress, "pose", 1.0)
+            if stats is not None:
+                stats.append(PoseRunStats(track.n_frames, 0, time.perf_counter() - t0, True))
+            _check_detection(track, path)
+            return track
+        except (OSError, ValueError, KeyError):
+            pass  # unreadable cache entry: recompute
+
+    frame_times = read_frame_times(path)
+    keep = np.ones(len(frame_times), dtype=bool)
+    if start_s is not None:
+        keep &= frame_times >= start_s - 1e-6
+    if end_s is not None:
+        keep &= frame_times < end_s - 1e-6
+    idx = np.flatnonzero(keep)
+    if idx.size < 2:
+        raise VideoError(f"{path}: no frames between {start_s} s and {end_s} s; check --start/--end.")
+    first, last = int(idx[0]), int(idx[-1]) + 1
+    n = last - first
+    workers = max(1, min(workers or default_workers(), n // 60 or 1))
+    full_size = (info.width, info.height)
+
+    bounds = np.linspace(first, last, workers + 1).round().astype(int)
+    report(progress, "pose", 0.0)
+    if workers == 1:
+        def on_frame(k: int) -> None:
+            if k % 5 == 0:
+                report(progress, "pose", k / n)
+
+        poses = _run_chunk_local(str(path), first, last, frame_times, full_size, settings, on_frame)
+    else:
+        poses = _run_parallel(str(path), bounds, frame_times, full_size, settings, n, progress)
+    report(progress, "pose", 1.0)
+
+    track = _assemble(poses, frame_times, info, settings, full_size)
+    if stats is not None:
+        stats.append(PoseRunStats(track.n_frames, workers, time.perf_counter() - t0, False))
+    if use_cache:
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        track.save(cached)
+    _check_detection(track, path)
+    return track
+
+
+def _run_chunk_local(path, first, last, frame_times, full_size, settings, on_frame):
+    frames = iter_frames(path, None if first == 0 else max(0.0, frame_times[first] - WARMUP_S),
+                         float(frame_times[last - 1]) + 1e-3, max_side=settings.max_side,
+                         frame_times=frame_times)
+    poses = run_blazepose(frames, full_size, settings, on_frame)
+    return [p for p in poses if first <= p.index < last]
+
+
+def _run_parallel(path, bounds, frame_times, full_size, settings, n, progress):
+    ctx = mp.get_context("spawn")  # mediapipe's graph does not survive fork
+    queue = ctx.Queue()
+    done = 0
+    with ProcessPoolExecutor(len(bounds) - 1, mp_context=ctx, initializer=_init_worker,
+                             initargs=(queue,)) as pool:
+        futures = [pool.submit(_run_chunk, path, int(a), int(b), frame_times, full_size, settings)
+                   for a, b in zip(bounds[:-1], bounds[1:])]
+        while not all(f.done() for f in futures):
+            try:
+                done += queue.get(timeout=0.2)
+                report(progress, "pose", done / n)
+            except Exception:  # queue.Empty: nothing new yet
+                pass
+        poses = []
+        for f in futures:
+            poses.extend(f.result())
+    return poses
+
+
+def _assemble(poses: list[FramePose], frame_times, info, settings, full_size) -> PoseTrack:
+    poses = sorted(poses, key=lambda p: p.index)
+    track = empty_track(len(poses), info, settings.model, full_size)
+    for i, p in enumerate(poses):
+        track.frame_index[i] = p.index
+        track.times[i] = frame_times[p.index]
+        track.xy[i] = p.xy
+        track.z[i] = p.z
+        track.visibility[i] = p.visibility
+        track.world[i] = p.world
+        track.detected[i] = p.detected
+    return track
+
+
+def _check_detection(track: PoseTrack, path) -> None:
+    if track.detection_rate < MIN_DETECTION_RATE:
+        raise NoRunnerError(
+            f"{path}: a person was found in only {100 * track.detection_rate:.0f}% of frames; "
+            "film the whole body of one runner, side-on or from behind, in good light."
+        )

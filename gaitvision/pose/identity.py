@@ -1,0 +1,147 @@
+"""Left/right identity: find and undo label swaps using continuity over time.
+
+BlazePose names landmarks by the subject's own left and right. In side view the far
+leg is often hidden and the model can swap the legs for a few frames; in rear view,
+with the face hidden, it can take the back for the front and swap every left/right
+label (mediapipe issue 3500; ``running-metrics.md``, "Rear view pitfall").
+
+Side view: each leg pair (knee, ankle, heel, toe) is checked for short runs where
+both points jump into each other's place and back (:func:`swap_states`); exchanging
+the labels inside such a run makes the trajectories continuous again, while a real
+leg crossing, where the two points pass close by, is left alone.
+
+Rear/front view: the runner's left is on image-left seen from behind and on
+image-right seen from the front, so labels are checked against the image-x order of
+shoulders and hips, smoothed over time.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.ndimage import median_filter
+
+from gaitvision.landmarks import BODY_PAIRS, LEG_PAIRS, LR_SWAP
+from gaitvision.pose.track import CleaningReport, PoseTrack
+
+
+def _apply(track: PoseTrack, swap: np.ndarray) -> PoseTrack:
+    out = track.copy()
+    idx = np.asarray(LR_SWAP)
+    for name in ("xy", "z", "visibility", "world"):
+        arr = getattr(out, name)
+        arr[swap] = arr[swap][:, idx]
+    rep = out.cleaning or CleaningReport()
+    rep.swaps_corrected += int(swap.sum())
+    out.cleaning = rep
+    return out
+
+
+def swap_states(a: np.ndarray, b: np.ndarray, threshold: float, max_len: int) -> np.ndarray:
+    """Frames where a left/right pair is exchanged, found by jumps in and out.
+
+    A labelling error shows as both points of the pair jumping at once into each
+    other's place, and jumping back a few frames later. For each frame ``i`` and each
+    run ``[i, j)`` of at most ``max_len`` frames, exchanging the labels inside the run
+    removes those two jumps if it shortens the travel across the run's boundaries by
+    more than ``threshold`` pixels. At a genuine leg crossing the points are close,
+    exchanging them saves nothing, and nothing is changed.
+
+    Parameters
+    ----------
+    a, b : ndarray, shape (T, 2)
+        Positions labelled left and right.
+    threshold : float
+        Pixels of travel a correction must save.
+    max_len : int
+        Longest run that can be exchanged.
+
+    Returns
+    -------
+    ndarray of bool, shape (T,)
+    """
+    t = len(a)
+    states = np.zeros(t, bool)
+    with np.errstate(invalid="ignore"):
+        keep = np.linalg.norm(a[1:] - a[:-1], axis=1) + np.linalg.norm(b[1:] - b[:-1], axis=1)
+        cross = np.linalg.norm(a[1:] - b[:-1], axis=1) + np.linalg.norm(b[1:] - a[:-1], axis=1)
+    gain = np.where(np.isfinite(keep) & np.isfinite(cross), keep - cross, 0.0)  # at i: i-1 -> i
+    i = 1
+    while i < t:
+        if gain[i - 1] <= 0:
+            i += 1
+            continue
+        best, best_j = threshold, None
+        for j in range(i + 1, min(t, i + max_len) + 1):
+            total = gain[i - 1] + (gain[j - 1] if j < t else 0.0)
+            if total > best:
+                best, best_j = total, j
+        if best_j is None:
+            i += 1
+            continue
+        states[i:best_j] = True
+        i = best_j + 1
+    return states
+
+
+def correct_leg_swaps(track: PoseTrack, jump_bodies: float = 0.1,
+                      max_swap_s: float = 0.5) -> PoseTrack:
+    """Undo left/right swaps of leg landmarks in a side-view track.
+
+    Each leg pair (knee, ankle, heel, toe) is checked on its own, because BlazePose
+    often swaps the lower leg while keeping the hips. Only runs up to ``max_swap_s``
+    long are undone: over a longer stretch the model's own labelling is kept.
+
+    Parameters
+    ----------
+    track : PoseTrack
+    jump_bodies : float
+        Travel a correction must save, as a fraction of the body's height.
+    max_swap_s : float
+        Longest swapped run that is undone.
+
+    Returns
+    -------
+    PoseTrack
+        Corrected copy; ``cleaning.swaps_corrected`` counts the frames with any
+        landmark pair exchanged.
+    """
+    out = track.copy()
+    threshold = jump_bodies * _body_height_px(track)
+    max_len = max(1, int(round(max_swap_s * track.fps)))
+    any_swap = np.zeros(track.n_frames, bool)
+    for left, right in LEG_PAIRS[1:]:
+        st = swap_states(track.xy[:, left], track.xy[:, right], threshold, max_len)
+        st &= track.detected
+        for name in ("xy", "z", "visibility", "world"):
+            arr = getattr(out, name)
+            arr[st, left], arr[st, right] = arr[st, right].copy(), arr[st, left].copy()
+        any_swap |= st
+    rep = out.cleaning or CleaningReport()
+    rep.swaps_corrected += int(any_swap.sum())
+    out.cleaning = rep
+    return out
+
+
+def correct_front_back_flips(track: PoseTrack, view: str, window_s: float = 0.5) -> PoseTrack:
+    """Make rear/front-view labels agree with the image-x order of the body.
+
+    Seen from behind, the runner's left shoulder and hip are on image-left; seen from
+    the front, on image-right. Frames where the majority of shoulder/hip pairs say
+    otherwise (smoothed over ``window_s``) get every left/right label exchanged.
+    """
+    expected = -1.0 if view == "rear" else 1.0  # sign of (left x - right x)
+    pairs = [p for p in BODY_PAIRS if p[0] in (11, 23)]
+    dx = np.stack([track.xy[:, a, 0] - track.xy[:, b, 0] for a, b in pairs], axis=1)
+    vote = np.nansum(np.sign(dx), axis=1) * expected  # >0: labels agree
+    size = max(1, int(round(window_s * track.fps)) | 1)
+    vote = median_filter(vote, size=size, mode="nearest")
+    swap = (vote < 0) & track.detected
+    return _apply(track, swap)
+
+
+def _body_height_px(track: PoseTrack) -> float:
+    ys = track.xy[:, :, 1]
+    with np.errstate(all="ignore"):
+        h = np.nanmax(ys, axis=1) - np.nanmin(ys, axis=1)
+    h = h[np.isfinite(h)]
+    return float(np.median(h)) if h.size else float(track.frame_size[1]) / 2
