@@ -106,12 +106,16 @@ def _open(path: str | os.PathLike) -> av.container.InputContainer:
     try:
         container = av.open(str(p))
     except (av.error.FFmpegError, UnicodeDecodeError, ValueError) as exc:
+        if _looks_like_video_container(p):
+            raise VideoError(
+                f"{p}: the video is corrupt or truncated ({_short(exc)}); export or copy it again."
+            ) from None
         raise VideoError(
             f"{p}: not a readable video ({_short(exc)}); upload an MP4 or MOV from a phone or camera."
         ) from None
     if not container.streams.video:
-        container.close()
         kind = "an audio-only file" if container.streams.audio else "not a video"
+        container.close()
         raise VideoError(f"{p}: {kind}, there is no video track; upload a video of the run.")
     stream = container.streams.video[0]
     if _is_still_image(container, stream):
@@ -121,8 +125,16 @@ def _open(path: str | os.PathLike) -> av.container.InputContainer:
 
 
 def _short(exc: BaseException) -> str:
-    text = str(exc).split(":")[-1].strip() or type(exc).__name__
-    return text.splitlines()[0][:80]
+    text = getattr(exc, "strerror", None) or str(exc).split(":")[-1].strip() or type(exc).__name__
+    return str(text).splitlines()[0][:80]
+
+
+def _looks_like_video_container(path: Path) -> bool:
+    """True when the file starts like MP4/MOV, Matroska/WebM or AVI."""
+    with open(path, "rb") as fh:
+        head = fh.read(16)
+    return head[4:8] in (b"ftyp", b"moov", b"mdat", b"wide", b"free") or \
+        head[:4] == b"\x1a\x45\xdf\xa3" or (head[:4] == b"RIFF" and head[8:12] == b"AVI ")
 
 
 _IMAGE_CODECS = {"mjpeg", "png", "bmp", "gif", "webp", "tiff", "jpeg2000", "jpegls", "heif"}

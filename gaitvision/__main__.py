@@ -1,0 +1,7 @@
+"""``python -m gaitvision``."""
+
+import sys
+
+from gaitvision.cli import main
+
+sys.exit(main())

@@ -1,0 +1,258 @@
+"""The one-call API: clip(s) in, a result folder out.
+
+``analyze`` runs every stage (pose, kinematics, report) on one clip or on a side and
+a rear clip of the same run; ``render_report`` re-renders the report of a saved
+result without running pose again. The CLI and the web app are thin layers over
+these two functions. Result folder layout::
+
+    OUT/manifest.json, report.pdf, README.txt
+    OUT/<view>/pose.npz, keypoints.csv, metrics.json, strides.csv, curves.csv, series.npz,
+               annotated.mp4, slowmo.mp4, loop_left.mp4, loop_right.mp4, keyframes/, charts/
+
+The folder is built under a temporary name next to ``OUT`` and renamed into place at
+the end, so a failed run leaves nothing half-written.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+from gaitvision.errors import GaitVisionError
+from gaitvision.kinematics import GaitAnalysis
+from gaitvision.pose.track import PoseTrack
+from gaitvision.pose.tracking import track_pose
+from gaitvision.progress import ProgressCallback, report, scaled
+
+RESULT_SCHEMA = "gaitvision.result/1"
+
+
+@dataclass
+class ViewResult:
+    """One analysed clip inside a result."""
+
+    view: str  # folder name: "side" or "rear"
+    video_path: str
+    track: PoseTrack
+    analysis: GaitAnalysis
+
+
+@dataclass
+class AnalysisResult:
+    """What :func:`analyze` produced."""
+
+    out_dir: Path
+    views: list[ViewResult]
+    manifest: dict = field(default_factory=dict)
+
+    def view(self, name: str) -> ViewResult | None:
+        """The analysed clip of a view (``"side"`` / ``"rear"``), if any."""
+        return next((v for v in self.views if v.view == name), None)
+
+
+def _folder_for(view: str) -> str:
+    return "side" if view == "side" else "rear"
+
+
+def analyze(
+    videos: Sequence[str | os.PathLike],
+    out_dir: str | os.PathLike,
+    *,
+    views: Sequence[str | None] | None = None,
+    height_cm: float | None = None,
+    speed_kmh: float | None = None,
+    runner_name: str | None = None,
+    notes: str | None = None,
+    workers: int | None = None,
+    render: bool = True,
+    slowmo_factor: float = 0.25,
+    page_size: str = "A4",
+    use_cache: bool = True,
+    progress: ProgressCallback | None = None,
+) -> AnalysisResult:
+    """Analyse one clip, or a side and a rear clip of the same run.
+
+    Parameters
+    ----------
+    videos : sequence of path-like
+        One or two clips.
+    out_dir : path-like
+        Result folder (replaced if it exists).
+    views : sequence of {"side", "rear", "front", None}, optional
+        Per clip, overrides the automatic view.
+    height_cm : float, optional
+        Runner's height: distances are also given in cm.
+    speed_kmh : float, optional
+        Treadmill speed, shown in the report.
+    runner_name, notes : str, optional
+        For the report.
+    workers : int, optional
+        Pose processes (default one per core).
+    render : bool
+        Write videos, key frames, charts and the PDF (False: data files only).
+    slowmo_factor : float
+        Playback speed of the slow-motion clip (0.25 = four times slower).
+    page_size : {"A4", "Letter"}
+    use_cache : bool
+        Reuse cached pose tracks.
+    progress : callable, optional
+        ``progress(stage, fraction)`` with stages decoding, pose, kinematics, rendering.
+
+    Returns
+    -------
+    AnalysisResult
+
+    Raises
+    ------
+    GaitVisionError
+        Bad input (one-line message); nothing is written.
+    """
+    from gaitvision.kinematics import analyze_gait
+
+    videos = [Path(v) for v in videos]
+    if not 1 <= len(videos) <= 2:
+        raise GaitVisionError("give one clip, or a side clip and a rear clip of the same run.")
+    views = list(views) if views is not None else [None] * len(videos)
+    if len(views) != len(videos):
+        raise GaitVisionError("give one --view per clip, or none.")
+    out_dir = Path(out_dir)
+    results: list[ViewResult] = []
+    n = len(videos)
+    for k, (video, view) in enumerate(zip(videos, views)):
+        report(progress, "decoding", k / n)
+        track = track_pose(video, view=view, workers=workers, use_cache=use_cache,
+                           progress=scaled(progress, k / n, (k + 1) / n))
+        folder = _folder_for(track.view.view)
+        if any(r.view == folder for r in results):
+            raise GaitVisionError(
+                f"both clips look like {folder} views; give one side clip and one rear clip, "
+                "or set each clip's view with --view."
+            )
+        report(progress, "kinematics", k / n)
+        analysis = analyze_gait(track, height_cm=height_cm, speed_kmh=speed_kmh,
+                                progress=scaled(progress, k / n, (k + 1) / n))
+        results.append(ViewResult(folder, str(video.resolve()), track, analysis))
+    report(progress, "decoding", 1.0)
+    report(progress, "kinematics", 1.0)
+    results.sort(key=lambda r: r.view != "side")  # side first in every listing
+
+    session = {
+        "runner_name": runner_name, "notes": notes, "height_cm": height_cm,
+        "speed_kmh": speed_kmh, "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+    }
+    parent = out_dir.resolve().parent
+    parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.partial-", dir=parent))
+    try:
+        files: list[dict] = []
+        for r in results:
+            vdir = tmp / r.view
+            vdir.mkdir()
+            r.track.save(vdir / "pose.npz")
+            r.track.to_csv(vdir / "keypoints.csv")
+            r.analysis.save(vdir)
+            files += _data_entries(r.view)
+        manifest = {"schema": RESULT_SCHEMA, "created": session["created"], "session": session,
+                    "views": [r.view for r in results],
+                    "videos": {r.view: r.video_path for r in results}, "files": files}
+        _write_json(tmp / "manifest.json", manifest)
+        if render:
+            manifest = _render(tmp, results, session, slowmo_factor, page_size, progress)
+        if out_dir.exists():
+            shutil.rmtree(out_dir)
+        os.replace(tmp, out_dir)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return AnalysisResult(out_dir=out_dir, views=results, manifest=manifest)
+
+
+def _data_entries(view: str) -> list[dict]:
+    return [
+        {"path": f"{view}/metrics.json", "kind": "data", "view": view, "label": "Metrics (JSON)"},
+        {"path": f"{view}/strides.csv", "kind": "data", "view": view, "label": "Per-stride table (CSV)"},
+        {"path": f"{view}/curves.csv", "kind": "data", "view": view, "label": "Gait-cycle curves (CSV)"},
+        {"path": f"{view}/keypoints.csv", "kind": "data", "view": view, "label": "Keypoints (CSV)"},
+        {"path": f"{view}/pose.npz", "kind": "data", "view": view, "label": "Pose track (NumPy)"},
+    ]
+
+
+def _entry_dict(entry) -> dict:
+    return dataclasses.asdict(entry) if dataclasses.is_dataclass(entry) else dict(entry)
+
+
+def _render(folder: Path, results: list[ViewResult], session: dict, slowmo_factor: float,
+            page_size: str, progress: ProgressCallback | None) -> dict:
+    """Render videos, key frames, charts, the PDF and README.txt into ``folder``."""
+    from gaitvision.report import render_pdf, render_view, write_readme
+
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    n = len(results)
+    files = manifest["files"]
+    for k, r in enumerate(results):
+        entries = render_view(r.analysis, r.track, r.video_path, folder / r.view,
+                              slowmo_factor=slowmo_factor,
+                              progress=scaled(progress, k / (n + 1), (k + 1) / (n + 1)))
+        for e in entries:
+            d = _entry_dict(e)
+            path = Path(d["path"])
+            if path.is_absolute():
+                d["path"] = path.relative_to(folder).as_posix()
+            files.append(d)
+    render_pdf([(r.analysis, folder / r.view) for r in results], folder / "report.pdf",
+               session=session, page_size=page_size)
+    files.insert(0, {"path": "report.pdf", "kind": "pdf", "view": None, "label": "PDF form report"})
+    manifest["files"] = files
+    _write_json(folder / "manifest.json", manifest)
+    write_readme(folder, manifest)
+    report(progress, "rendering", 1.0)
+    return manifest
+
+
+def load_result(result_dir: str | os.PathLike) -> AnalysisResult:
+    """Reload a saved result (tracks and analyses) without running pose."""
+    result_dir = Path(result_dir)
+    manifest_path = result_dir / "manifest.json"
+    if not manifest_path.exists():
+        raise GaitVisionError(f"{result_dir}: not a gaitvision result folder (no manifest.json); "
+                              "give the folder written by 'gaitvision analyze'.")
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    views = []
+    for view in manifest["views"]:
+        vdir = result_dir / view
+        views.append(ViewResult(view, manifest.get("videos", {}).get(view, ""),
+                                PoseTrack.load(vdir / "pose.npz"), GaitAnalysis.load(vdir)))
+    return AnalysisResult(out_dir=result_dir, views=views, manifest=manifest)
+
+
+def render_report(result_dir: str | os.PathLike, *, slowmo_factor: float = 0.25,
+                  page_size: str = "A4", progress: ProgressCallback | None = None) -> AnalysisResult:
+    """Re-render the report of a saved result (no pose, no kinematics).
+
+    The source videos must still be at the paths recorded in ``manifest.json``.
+    """
+    result = load_result(result_dir)
+    for r in result.views:
+        if not Path(r.video_path).exists():
+            raise GaitVisionError(f"source video {r.video_path} is gone; the report's videos and key "
+                                  "frames need it: put it back or re-run 'gaitvision analyze'.")
+    folder = result.out_dir
+    manifest = dict(result.manifest)
+    manifest["files"] = [f for f in manifest["files"] if f["kind"] == "data"]
+    _write_json(folder / "manifest.json", manifest)
+    session = manifest.get("session", {})
+    result.manifest = _render(folder, result.views, session, slowmo_factor, page_size, progress)
+    return result
+
+
+def _write_json(path: Path, data: dict) -> None:
+    tmp = path.with_name(path.name + ".part")
+    tmp.write_text(json.dumps(data, indent=2), encoding="utf-8")
+    os.replace(tmp, path)

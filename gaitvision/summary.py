@@ -1,0 +1,69 @@
+"""The readable summary table printed by ``gaitvision analyze`` (rich)."""
+
+from __future__ import annotations
+
+import math
+
+from rich.console import Console
+from rich.table import Table
+
+from gaitvision.kinematics import GaitAnalysis
+
+_FLAG_STYLE = {"within": "green", "outside": "bold yellow", "no_norm": "dim", "insufficient": "red"}
+_FLAG_TEXT = {"within": "within", "outside": "outside", "no_norm": "no norm",
+              "insufficient": "too few data"}
+
+
+def _cell(stats) -> str:
+    if stats is None or stats.mean is None or not math.isfinite(stats.mean):
+        return "-"
+    sd = "" if not math.isfinite(stats.sd) else f" ± {stats.sd:.3g}"
+    return f"{stats.mean:.4g}{sd} (n={stats.n})"
+
+
+def summary_table(analysis: GaitAnalysis, title: str) -> Table:
+    """A rich table: metric, unit, left, right, both, reference, flag."""
+    table = Table(title=title, title_justify="left", header_style="bold")
+    for col in ("metric", "unit", "left", "right", "both", "reference"):
+        table.add_column(col)
+    table.add_column("flag")
+    for m in analysis.summary.values():
+        ref = m.reference.text if m.reference.range is None else \
+            f"{m.reference.range[0]:g}-{m.reference.range[1]:g}"
+        table.add_row(m.label, m.unit, _cell(m.left), _cell(m.right), _cell(m.both), ref,
+                      f"[{_FLAG_STYLE.get(m.flag, '')}]{_FLAG_TEXT.get(m.flag, m.flag)}[/]")
+    return table
+
+
+def quality_lines(analysis: GaitAnalysis) -> list[str]:
+    """Plain-words statements of the data quality."""
+    q = analysis.quality
+    lines = [f"strides used: left {q.strides_left}, right {q.strides_right}"
+             + (" (fewer than 7 per side: treat averages with care)" if q.too_few_strides else "")]
+    lines.append(f"keypoint confidence: left {q.confidence_left:.2f}, right {q.confidence_right:.2f}")
+    if q.inferred_events:
+        lines.append(f"{q.inferred_events} gait events inferred rather than seen")
+    if q.hidden_leg:
+        lines.append(f"the {q.hidden_leg} leg was mostly hidden")
+    if q.camera_roll_deg is not None:
+        lines.append(f"camera roll {q.camera_roll_deg:+.1f} deg"
+                     + (" (tilt suspected: pelvic drop is biased)" if q.tilt_suspected else ""))
+    lines.extend(q.notes)
+    return lines
+
+
+def print_summary(result, console: Console | None = None) -> None:
+    """Print each view's table, findings and quality notes."""
+    console = console or Console()
+    for r in result.views:
+        a = r.analysis
+        facing = f", runner facing image-{a.direction}" if a.direction else ""
+        console.print(summary_table(a, f"{r.view.capitalize()} view{facing}"))
+        findings = [m.finding for m in a.summary.values() if m.flag == "outside" and m.finding]
+        if findings:
+            console.print("[bold]Findings[/]")
+            for f in findings[:5]:
+                console.print(f"  - {f}")
+        console.print("[bold]Data quality[/]")
+        for line in quality_lines(a):
+            console.print(f"  - {line}")
