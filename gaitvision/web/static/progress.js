@@ -1,0 +1,54 @@
+// Progress page: poll the job's status once a second; show the results when done.
+(function () {
+  "use strict";
+  var box = document.getElementById("progress");
+  if (!box || box.dataset.status === "failed") return;
+  var id = box.dataset.job;
+  var bar = document.getElementById("job-bar");
+  var pct = document.getElementById("job-percent");
+  var stage = document.getElementById("job-stage");
+  var title = document.getElementById("job-title");
+  var elapsed = document.getElementById("job-elapsed");
+  var errorBox = document.getElementById("job-error");
+  var order = ["decoding", "pose", "kinematics", "rendering"];
+
+  function render(job) {
+    var p = Math.max(0, Math.min(100, job.percent || 0));
+    bar.style.width = p + "%";
+    pct.textContent = Math.round(p) + "%";
+    var label = job.stage ? job.stage.charAt(0).toUpperCase() + job.stage.slice(1) : "";
+    if (order.indexOf(job.stage) >= 0) label += " " + Math.round(job.stage_percent || 0) + "%";
+    stage.textContent = job.status === "queued" ? (job.message || "Waiting for a free worker") : label;
+    title.textContent = job.status === "queued" ? "Waiting in the queue" : "Analysing";
+    elapsed.textContent = job.elapsed_s ? "· " + Math.round(job.elapsed_s) + " s" : "";
+    var idx = order.indexOf(job.stage);
+    document.querySelectorAll("#stages li").forEach(function (li, i) {
+      li.classList.toggle("done", idx > i || job.status === "done");
+      li.classList.toggle("now", idx === i);
+    });
+  }
+
+  function poll() {
+    fetch("/api/jobs/" + id, { headers: { Accept: "application/json" }, cache: "no-store" })
+      .then(function (r) {
+        if (r.status === 404) throw new Error("This analysis was deleted.");
+        if (!r.ok) throw new Error("HTTP " + r.status);
+        return r.json();
+      })
+      .then(function (job) {
+        box.dataset.status = job.status;
+        render(job);
+        if (job.status === "done" || job.status === "failed") {
+          window.location.reload();
+          return;
+        }
+        setTimeout(poll, 1000);
+      })
+      .catch(function (err) {
+        errorBox.hidden = false;
+        errorBox.textContent = "Lost contact with the server (" + err.message + "); retrying…";
+        setTimeout(function () { errorBox.hidden = true; poll(); }, 3000);
+      });
+  }
+  poll();
+})();
