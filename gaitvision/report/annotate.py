@@ -1,0 +1,544 @@
+"""Annotated video, slow motion and representative-stride loops, in one decoding pass.
+
+:func:`render_videos` decodes the clip once. Each frame is annotated and encoded into
+``annotated.mp4``; frames inside each side's representative stride are also cropped
+around the runner, annotated for stepping through and encoded into
+``loop_left.mp4`` / ``loop_right.mp4``; the frames needed for key frames are kept
+(raw, cropped). ``slowmo.mp4`` is then made from ``annotated.mp4``'s packets without
+decoding or encoding again (:func:`~gaitvision.report.encode.remux_retimed`).
+
+Slow motion never invents frames: every source frame is shown once, at
+``fps * factor`` frames per second (30 fps at 0.25x plays at 7.5 fps; 240 fps at 0.25x
+plays at 60 fps), so the clip lasts ``duration / factor``.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from gaitvision.kinematics.analysis import GaitAnalysis, StrideRecord
+from gaitvision.landmarks import ANKLE, HEEL, HIP, KNEE, SHOULDER, TOE, WRIST
+from gaitvision.pose.track import PoseTrack
+from gaitvision.progress import ProgressCallback, report
+from gaitvision.report import draw, style
+from gaitvision.report.encode import H264Writer, even_size, remux_retimed
+from gaitvision.video import iter_frames
+
+#: Longer side of rendered video; larger sources are decoded straight to this size.
+MAX_SIDE = 1280
+
+#: How long an IC/TO marker stays on screen (s of the source clip).
+EVENT_SHOW_S = 0.25
+
+#: Live read-out lines per view: (metric NAME, label, unit, decimals). The first name
+#: found in the analysis wins where alternatives are given.
+READOUT = {
+    "side": [
+        (("contact_time_ms",), "contact", "ms", 0),
+        (("knee_flexion_ic_deg",), "knee at IC", "deg", 0),
+        (("hip_extension_peak_deg",), "hip ext. peak", "deg", 0),
+        (("overstride_cm", "overstride_leg_lengths"), "overstride", None, None),
+    ],
+    "rear": [
+        (("contact_time_ms",), "contact", "ms", 0),
+        (("pelvic_drop_peak_deg",), "pelvic drop", "deg", 1),
+        (("step_width_leg_lengths",), "step width", "leg_lengths", 2),
+        (("arm_crossover_shoulder_widths",), "arm crossover", "shoulder_widths", 2),
+    ],
+}
+
+
+# --------------------------------------------------------------------------- context
+@dataclass
+class KeyFrameShot:
+    """A frame kept for a key-frame still."""
+
+    side: str
+    phase: str          # "IC", "midstance", "TO"
+    time_s: float
+    row: int
+    stride: StrideRecord
+    image: np.ndarray | None = None  # raw crop
+    box: tuple[int, int, int, int] | None = None  # crop box in frame pixels
+
+
+@dataclass
+class LoopPlan:
+    """Frames of one side's representative stride, cropped and encoded as a loop."""
+
+    side: str
+    stride: StrideRecord
+    rows: set[int]
+    box: tuple[int, int, int, int]
+    writer: H264Writer | None = None
+    frames: int = 0
+    path: Path | None = None
+
+
+@dataclass
+class ViewRender:
+    """What one rendering pass produced (paths and promised video facts)."""
+
+    annotated: Path | None = None
+    slowmo: Path | None = None
+    loops: dict[str, Path] = field(default_factory=dict)
+    shots: list[KeyFrameShot] = field(default_factory=list)
+    frames: int = 0
+    fps: float = 0.0
+    slowmo_fps: float = 0.0
+    loop_frames: dict[str, int] = field(default_factory=dict)
+    annotator: Annotator | None = None
+
+
+def near_side(analysis: GaitAnalysis, track: PoseTrack) -> str | None:
+    """The leg facing the camera in side view (None in rear view).
+
+    The runner's own left faces the camera when they run toward image-left. Falls back
+    on the analysis' hidden leg, then on BlazePose depth.
+    """
+    if analysis.view != "side":
+        return None
+    hidden = getattr(analysis.quality, "hidden_leg", None)
+    if hidden in ("left", "right"):
+        return "right" if hidden == "left" else "left"
+    if analysis.direction in ("left", "right"):
+        return "left" if analysis.direction == "left" else "right"
+    legs_l = [HIP["left"], KNEE["left"], ANKLE["left"]]
+    legs_r = [HIP["right"], KNEE["right"], ANKLE["right"]]
+    dz = np.nanmedian(track.z[:, legs_l] - track.z[:, legs_r]) if track.n_frames else 0.0
+    return "left" if dz < 0 else "right"
+
+
+def forward_sign(analysis: GaitAnalysis, track: PoseTrack) -> float:
+    """+1 when the runner faces image-right, -1 when image-left."""
+    if analysis.direction == "left":
+        return -1.0
+    if analysis.direction == "right":
+        return 1.0
+    nose = track.xy[:, 0, 0]
+    mid = np.nanmean(track.xy[:, [HIP["left"], HIP["right"]], 0], axis=1)
+    d = np.nanmedian(nose - mid) if np.isfinite(nose - mid).any() else 1.0
+    return 1.0 if d >= 0 else -1.0
+
+
+def _stances(analysis: GaitAnalysis) -> dict[str, list[tuple[float, float, bool]]]:
+    out: dict[str, list[tuple[float, float, bool]]] = {"left": [], "right": []}
+    for side in ("left", "right"):
+        ics = analysis.events.select(side, "IC")
+        tos = analysis.events.select(side, "TO")
+        j = 0
+        for ic in ics:
+            while j < len(tos) and tos[j].time_s <= ic.time_s:
+                j += 1
+            if j < len(tos):
+                out[side].append((ic.time_s, tos[j].time_s, ic.inferred or tos[j].inferred))
+    return out
+
+
+def midstance_time(stride: StrideRecord, track: PoseTrack, forward: float) -> float:
+    """When the stance ankle passes under the hip (else halfway between IC and TO)."""
+    t0, t1 = stride.start_s, stride.to_s
+    if not (math.isfinite(t0) and math.isfinite(t1)) or t1 <= t0:
+        return t0
+    sel = (track.times >= t0) & (track.times <= t1)
+    if sel.sum() >= 3:
+        hip = track.xy[sel, HIP[stride.side], 0]
+        ank = track.xy[sel, ANKLE[stride.side], 0]
+        d = (ank - hip) * forward
+        ok = np.isfinite(d)
+        if ok.sum() >= 3 and d[ok][0] > 0 > d[ok][-1]:
+            tt = track.times[sel][ok]
+            dd = d[ok]
+            k = int(np.argmax(dd < 0))
+            # linear crossing between k-1 and k
+            f = dd[k - 1] / (dd[k - 1] - dd[k])
+            return float(tt[k - 1] + f * (tt[k] - tt[k - 1]))
+    return 0.5 * (t0 + t1)
+
+
+def runner_box(xy: np.ndarray, frame_w: int, frame_h: int, margin: float = 0.15,
+               aspect: float | None = None) -> tuple[int, int, int, int]:
+    """Bounding box (x0, y0, x1, y1) of all finite points with a margin, inside the frame,
+    even-sized (optionally widened/heightened to ``aspect`` = w/h)."""
+    pts = xy.reshape(-1, 2)
+    pts = pts[np.isfinite(pts).all(axis=1)]
+    if len(pts) == 0:
+        return (0, 0, frame_w // 2 * 2, frame_h // 2 * 2)
+    lo, hi = pts.min(axis=0), pts.max(axis=0)
+    size = hi - lo
+    m = margin * max(size[1], size[0])
+    x0, y0 = lo - m
+    x1, y1 = hi + m
+    y0 -= 0.06 * size[1]  # head room above the nose
+    if aspect:
+        w, h = x1 - x0, y1 - y0
+        if w / h < aspect:
+            cx, w = (x0 + x1) / 2, h * aspect
+            x0, x1 = cx - w / 2, cx + w / 2
+        else:
+            cy, h = (y0 + y1) / 2, w / aspect
+            y0, y1 = cy - h / 2, cy + h / 2
+    x0, y0 = max(0, int(math.floor(x0))), max(0, int(math.floor(y0)))
+    x1, y1 = min(frame_w, int(math.ceil(x1))), min(frame_h, int(math.ceil(y1)))
+    w, h = even_size(max(2, x1 - x0), max(2, y1 - y0))
+    return (x0, y0, x0 + w, y0 + h)
+
+
+# --------------------------------------------------------------------------- annotator
+class Annotator:
+    """Draws the analysis onto frames of its clip.
+
+    ``scale`` maps track pixels (upright source frame) to the decoded frame's pixels.
+    """
+
+    def __init__(self, analysis: GaitAnalysis, track: PoseTrack, scale: float = 1.0) -> None:
+        self.a = analysis
+        self.track = track
+        self.scale = scale
+        self.view = "side" if analysis.view == "side" else "rear"
+        self.near = near_side(analysis, track)
+        self.forward = forward_sign(analysis, track)
+        self.stances = _stances(analysis)
+        self.events = [(e.time_s, e.foot, e.type, e.inferred) for e in analysis.events]
+        self.readout = [(self._pick(names), lab, unit, dec) for names, lab, unit, dec
+                        in READOUT[self.view]]
+        self.readout = [r for r in self.readout if r[0] is not None]
+        self.series_rows = len(analysis.times)
+
+    def _pick(self, names) -> str | None:
+        for n in names:
+            if n in self.a.summary:
+                return n
+        return None
+
+    # ------------------------------------------------------------ values
+    def series_value(self, key: str, row: int) -> float | None:
+        arr = self.a.series.get(key)
+        if arr is None or row >= len(arr):
+            return None
+        v = float(arr[row])
+        return v if math.isfinite(v) else None
+
+    def knee_value(self, side: str, row: int, xy: np.ndarray) -> float:
+        v = self.series_value(f"knee_flexion_deg.{side}", row)
+        if v is None:
+            v = draw.knee_flexion(xy[HIP[side]], xy[KNEE[side]], xy[ANKLE[side]])
+        return v
+
+    def hip_value(self, side: str, row: int, xy: np.ndarray) -> float:
+        for key in (f"hip_extension_deg.{side}", f"thigh_angle_deg.{side}"):
+            v = self.series_value(key, row)
+            if v is not None:
+                return v
+        return draw.segment_angle_to_vertical(xy[HIP[side]], xy[KNEE[side]], self.forward)
+
+    def pelvis_value(self, row: int, xy: np.ndarray) -> tuple[float, str]:
+        """Pelvic obliquity magnitude (deg) and which hip is lower ("L"/"R")."""
+        pl, pr = xy[HIP["left"]], xy[HIP["right"]]
+        d = pr - pl
+        ang = abs(math.degrees(math.atan2(abs(float(d[1])), abs(float(d[0])) + 1e-9)))
+        lower = "L" if pl[1] > pr[1] else "R"
+        v = self.series_value("pelvic_obliquity_deg", row)
+        if v is not None:
+            ang = abs(v)
+        return ang, lower
+
+    # ------------------------------------------------------------ drawing
+    def points(self, row: int, offset=(0.0, 0.0), zoom: float = 1.0) -> tuple[np.ndarray,
+                                                                              np.ndarray]:
+        xy = self.track.xy[row] * self.scale
+        xy = (xy - np.asarray(offset, float)) * zoom
+        return xy, self.track.visibility[row]
+
+    def draw_body(self, img: np.ndarray, row: int, st: draw.Style, *, offset=(0.0, 0.0),
+                  zoom: float = 1.0, emphasis: str | None = None) -> None:
+        """Skeleton plus the measured angles (side: hip and knee; rear: pelvis, midline)."""
+        xy, vis = self.points(row, offset, zoom)
+        draw.draw_skeleton(img, xy, vis, st, self.near)
+        if self.view == "side":
+            self._side_angles(img, row, xy, vis, st, emphasis)
+        else:
+            self._rear_lines(img, row, xy, vis, st)
+
+    def _side_angles(self, img, row, xy, vis, st, emphasis) -> None:
+        thigh_len = np.nanmedian([np.hypot(*(xy[KNEE[s]] - xy[HIP[s]])) for s in ("left",
+                                                                                  "right")])
+        if not math.isfinite(thigh_len) or thigh_len < 4:
+            return
+        r = 0.32 * thigh_len
+        sides = [emphasis] if emphasis else [s for s in ("left", "right") if s != self.near]
+        if not emphasis and self.near:
+            sides.append(self.near)  # near leg drawn last, on top
+        for side in sides:
+            h, k, a = xy[HIP[side]], xy[KNEE[side]], xy[ANKLE[side]]
+            if not (draw._ok(h) and draw._ok(k) and draw._ok(a)):
+                continue
+            if emphasis is None and side != self.near and min(vis[HIP[side]], vis[KNEE[side]],
+                                                              vis[ANKLE[side]]) < 0.5:
+                continue
+            col = style.SIDE_RGB_VIDEO[side]
+            hv = self.hip_value(side, row, xy)
+            kv = self.knee_value(side, row, xy)
+            # Labels: the near leg's in front of the body, the far leg's behind it, so the
+            # two legs' values never sit on top of each other.
+            ahead = side == self.near or (emphasis is not None)
+            sgn = self.forward if ahead else -self.forward
+            anchor = "lm" if sgn > 0 else "rm"
+            gap = r + 6 * st.unit
+            hip_txt = f"hip ext {hv:.0f}°" if hv >= 0 else f"hip flex {-hv:.0f}°"
+            draw.draw_arc(img, h, (0.0, 1.0), k - h, r, col, st, hip_txt,
+                          ref_len=0.9 * thigh_len, label_at=(h[0] + sgn * gap, h[1]),
+                          label_anchor=anchor)
+            draw.draw_arc(img, k, k - h, a - k, r, col, st, f"knee {kv:.0f}°",
+                          ref_len=0.6 * thigh_len, label_at=(k[0] + sgn * gap, k[1]),
+                          label_anchor=anchor)
+
+    def _rear_lines(self, img, row, xy, vis, st) -> None:
+        pl, pr = xy[HIP["left"]], xy[HIP["right"]]
+        sl, sr = xy[SHOULDER["left"]], xy[SHOULDER["right"]]
+        if not (draw._ok(pl) and draw._ok(pr)):
+            return
+        mid_h = (pl + pr) / 2
+        feet = [xy[j] for j in (ANKLE["left"], ANKLE["right"], HEEL["left"], HEEL["right"])
+                if draw._ok(xy[j])]
+        floor_y = max(p[1] for p in feet) if feet else mid_h[1] + 2 * abs(pr[0] - pl[0])
+        if draw._ok(sl) and draw._ok(sr):
+            mid_s = (sl + sr) / 2
+            d = mid_h - mid_s
+            if abs(d[1]) > 1:
+                k = (floor_y - mid_s[1]) / d[1]
+                bottom = mid_s + d * k
+                top = mid_s - d * 0.25
+                draw.dashed_line(img, top, bottom, (0, 0, 0), st.line + 2, 3 * st.unit)
+                draw.dashed_line(img, top, bottom, style.GREEN, st.line, 3 * st.unit)
+            shoulder_w = abs(sr[0] - sl[0])
+            for side in ("left", "right"):
+                w = xy[WRIST[side]]
+                if draw._ok(w) and shoulder_w > 2:
+                    mx = mid_s[0] + (mid_h[0] - mid_s[0]) * (w[1] - mid_s[1]) / (d[1] or 1)
+                    own = np.sign(xy[SHOULDER[side]][0] - mid_s[0])
+                    if (w[0] - mx) * own < 0:  # wrist beyond the midline
+                        cv2.circle(img, draw._pt(w), 4 * st.unit, style.ORANGE, st.line,
+                                   cv2.LINE_AA)
+        # pelvis line, extended 40 % each way, and a level reference
+        d = pr - pl
+        a, b = pl - 0.4 * d, pr + 0.4 * d
+        lvl = abs(d[0]) * 0.7
+        ref_y = (pl[1] + pr[1]) / 2
+        draw.dashed_line(img, (mid_h[0] - lvl, ref_y), (mid_h[0] + lvl, ref_y), style.WHITE,
+                         max(1, st.line - 1), 3 * st.unit)
+        cv2.line(img, draw._pt(a), draw._pt(b), (0, 0, 0), st.line + 4, cv2.LINE_AA)
+        cv2.line(img, draw._pt(a), draw._pt(b), style.YELLOW, st.line + 2, cv2.LINE_AA)
+        ang, lower = self.pelvis_value(row, xy)
+        draw.label(img, f"pelvis {ang:.1f}° ({lower} low)", mid_h[0],
+                   min(pl[1], pr[1]) - 8 * st.unit, st, colour=style.YELLOW, anchor="cb",
+                   border=style.YELLOW)
+
+    def draw_events(self, img, row: int, t: float, st, *, offset=(0.0, 0.0),
+                    zoom: float = 1.0) -> None:
+        xy, _ = self.points(row, offset, zoom)
+        for time, foot, kind, inferred in self.events:
+            age = (t - time) / EVENT_SHOW_S
+            if -0.02 <= age <= 1.0:
+                j = HEEL[foot] if kind == "IC" else TOE[foot]
+                p = xy[j] if draw._ok(xy[j]) else xy[ANKLE[foot]]
+                draw.draw_event_marker(img, p, kind, foot, st, max(0.0, age), inferred)
+
+    def readout_text(self, side: str, t: float, narrow: bool = False) -> str | None:
+        s = self.a.stride_at(t, side)
+        if s is None:
+            return None
+        head = f"{side.upper()} stride {s.index}" + (" (excluded)" if s.excluded else "")
+        parts = []
+        for name, lab, unit, dec in self.readout:
+            v = s.metrics.get(name)
+            u = unit if unit is not None else self.a.summary[name].unit
+            d = dec if dec is not None else (1 if u == "cm" else 2)
+            parts.append(f"{lab} {style.fmt_live(v, u, d)}")
+        per_line = 1 if narrow else 2
+        lines = [head]
+        for i in range(0, len(parts), per_line):
+            lines.append("  ·  ".join(parts[i:i + per_line]))
+        return "\n".join(lines)
+
+    def draw_readout(self, img, t: float, st) -> None:
+        y = 2 * st.unit
+        for side in ("left", "right"):
+            text = self.readout_text(side, t, narrow=img.shape[1] < 40 * st.small_font)
+            if text is None:
+                continue
+            col = style.SIDE_RGB_VIDEO[side]
+            box = draw.paste(img, draw.text_sprite(text, st.small_font, col, (0, 0, 0, 165),
+                                                   True), 2 * st.unit, y, "lt")
+            y = box[3] + st.unit
+
+    def draw_frame(self, img: np.ndarray, row: int | None, t: float) -> None:
+        """Full-frame annotation for ``annotated.mp4``."""
+        H, W = img.shape[:2]
+        st = draw.Style.for_size(W, H)
+        if row is not None and self.track.detected[row]:
+            self.draw_body(img, row, st)
+            self.draw_events(img, row, t, st)
+        self.draw_readout(img, t, st)
+        draw.label(img, f"{t:5.2f} s", W - 2 * st.unit, 2 * st.unit, st, anchor="rt",
+                   small=True)
+        strip_h = 16 * st.unit
+        draw.draw_timeline(img, (0, H - strip_h, W, H), t, self.stances, self.events, st)
+
+
+# --------------------------------------------------------------------------- loops / shots
+def _rows_between(times: np.ndarray, t0: float, t1: float, fps: float) -> np.ndarray:
+    half = 0.5 / fps
+    return np.flatnonzero((times >= t0 - half) & (times < t1 - half))
+
+
+def plan_loops(ann: Annotator, fps: float, frame_w: int, frame_h: int) -> list[LoopPlan]:
+    """One loop per side: its representative (median-duration) stride, IC to next IC."""
+    plans = []
+    for side in ("left", "right"):
+        s = ann.a.representative_stride(side)
+        if s is None:
+            continue
+        rows = _rows_between(ann.track.times, s.start_s, s.end_s, fps)
+        rows = rows[ann.track.detected[rows]] if len(rows) else rows
+        if len(rows) < 2:
+            continue
+        box = runner_box(ann.track.xy[rows] * ann.scale, frame_w, frame_h, margin=0.12)
+        plans.append(LoopPlan(side, s, set(int(r) for r in rows), box))
+    return plans
+
+
+def plan_shots(ann: Annotator) -> list[KeyFrameShot]:
+    """IC, midstance and TO of each side's representative stride."""
+    shots = []
+    times = ann.track.times
+    for side in ("left", "right"):
+        s = ann.a.representative_stride(side)
+        if s is None:
+            continue
+        for phase, t in (("IC", s.start_s), ("midstance", midstance_time(s, ann.track,
+                                                                            ann.forward)),
+                         ("TO", s.to_s)):
+            if not math.isfinite(t) or len(times) == 0:
+                continue
+            row = int(np.argmin(np.abs(times - t)))
+            shots.append(KeyFrameShot(side, phase, t, row, s))
+    return shots
+
+
+def draw_loop_frame(ann: Annotator, crop: np.ndarray, row: int, t: float, plan: LoopPlan,
+                    factor: float) -> np.ndarray:
+    """A cropped loop frame: skeleton, that side's angles, and a cycle-phase bar."""
+    img = np.ascontiguousarray(crop)
+    H, W = img.shape[:2]
+    st = draw.Style.for_size(W, H)
+    x0, y0 = plan.box[0], plan.box[1]
+    ann.draw_body(img, row, st, offset=(x0, y0), emphasis=plan.side)
+    ann.draw_events(img, row, t, st, offset=(x0, y0))
+    s = plan.stride
+    col = style.SIDE_RGB_VIDEO[plan.side]
+    draw.label(img, f"{plan.side.upper()} stride {s.index} · {factor:g}x", 2 * st.unit,
+               2 * st.unit, st, colour=col, anchor="lt", small=True)
+    # cycle bar: 0-100 % with the toe-off mark
+    pct = 100.0 * (t - s.start_s) / max(1e-6, s.end_s - s.start_s)
+    bar_y, bar_h = H - 8 * st.unit, 3 * st.unit
+    bx0, bx1 = 2 * st.unit, W - 2 * st.unit
+    cv2.rectangle(img, (bx0, bar_y), (bx1, bar_y + bar_h), (40, 40, 40), -1)
+    to_pct = 100.0 * (s.to_s - s.start_s) / max(1e-6, s.end_s - s.start_s)
+    if math.isfinite(to_pct):
+        xt = int(bx0 + (bx1 - bx0) * to_pct / 100)
+        cv2.rectangle(img, (bx0, bar_y), (xt, bar_y + bar_h), _dim(col), -1)
+    xc = int(bx0 + (bx1 - bx0) * min(100.0, max(0.0, pct)) / 100)
+    cv2.rectangle(img, (xc - st.unit, bar_y - st.unit), (xc + st.unit, bar_y + bar_h + st.unit),
+                  style.WHITE, -1)
+    draw.label(img, f"{pct:3.0f}% of cycle", bx1, bar_y - 2 * st.unit, st, anchor="rb",
+               small=True)
+    return img
+
+
+def _dim(c):
+    return tuple(int(v * 0.7) for v in c)
+
+
+# --------------------------------------------------------------------------- the pass
+def render_videos(analysis: GaitAnalysis, track: PoseTrack, video_path, view_dir: Path, *,
+                  slowmo_factor: float = 0.25, progress: ProgressCallback | None = None,
+                  max_side: int = MAX_SIDE, stage: str = "rendering",
+                  progress_span: tuple[float, float] = (0.0, 1.0)) -> ViewRender:
+    """Decode ``video_path`` once; write annotated.mp4, slowmo.mp4 and the loops.
+
+    Returns the paths and the raw crops for the key frames.
+    """
+    view_dir = Path(view_dir)
+    view_dir.mkdir(parents=True, exist_ok=True)
+    fw, fh = track.frame_size
+    scale = 1.0
+    if max_side and max(fw, fh) > max_side:
+        scale = max_side / max(fw, fh)
+    out_w, out_h = even_size(int(round(fw * scale / 2) * 2), int(round(fh * scale / 2) * 2))
+    fps = float(analysis.video.get("fps") or track.fps or 30.0)
+    ann = Annotator(analysis, track, scale)
+    loops = plan_loops(ann, fps, out_w, out_h)
+    shots = plan_shots(ann)
+    shot_rows: dict[int, list[KeyFrameShot]] = {}
+    for sh in shots:
+        shot_rows.setdefault(sh.row, []).append(sh)
+    row_of = {int(fi): i for i, fi in enumerate(track.frame_index)}
+    n_expected = max(1, int(analysis.video.get("n_frames") or track.n_frames))
+    result = ViewRender(fps=fps, slowmo_fps=fps * slowmo_factor)
+    lo, hi = progress_span
+    writer = H264Writer(view_dir / "annotated.mp4", out_w, out_h, fps)
+    try:
+        for plan in loops:
+            bw, bh = plan.box[2] - plan.box[0], plan.box[3] - plan.box[1]
+            plan.path = view_dir / f"loop_{plan.side}.mp4"
+            plan.writer = H264Writer(plan.path, bw, bh, fps * slowmo_factor)
+        for k, fr in enumerate(iter_frames(video_path, max_side=max_side)):
+            img = fr.image
+            if img.shape[1] != out_w or img.shape[0] != out_h:
+                img = np.ascontiguousarray(img[:out_h, :out_w])
+            if not img.flags.writeable:
+                img = img.copy()
+            row = row_of.get(fr.index)
+            t = fr.time_s
+            if row is not None:
+                for sh in shot_rows.get(row, []):
+                    sh.box = runner_box(track.xy[row] * scale, out_w, out_h, margin=0.10,
+                                        aspect=0.75)
+                    x0, y0, x1, y1 = sh.box
+                    sh.image = img[y0:y1, x0:x1].copy()
+                for plan in loops:
+                    if row in plan.rows:
+                        x0, y0, x1, y1 = plan.box
+                        frame = draw_loop_frame(ann, img[y0:y1, x0:x1].copy(), row, t, plan,
+                                                slowmo_factor)
+                        plan.writer.write(frame)
+                        plan.frames += 1
+            ann.draw_frame(img, row, t)
+            writer.write(img, t)
+            if k % 10 == 0:
+                report(progress, stage, lo + (hi - lo) * 0.95 * min(1.0, k / n_expected))
+        result.frames = writer.n_frames
+        result.annotated = writer.close()
+        for plan in loops:
+            if plan.frames:
+                result.loops[plan.side] = plan.writer.close()
+                result.loop_frames[plan.side] = plan.frames
+            else:
+                plan.writer.abort()
+    except BaseException:
+        writer.abort()
+        for plan in loops:
+            if plan.writer is not None:
+                plan.writer.abort()
+        raise
+    result.slowmo = remux_retimed(result.annotated, view_dir / "slowmo.mp4", slowmo_factor)
+    result.shots = shots
+    result.annotator = ann
+    report(progress, stage, hi)
+    return result

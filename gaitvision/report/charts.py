@@ -1,0 +1,348 @@
+"""Charts of one view's analysis (matplotlib, Agg), as PNG files and as vector PDF for the report.
+
+Each chart function takes a :class:`GaitAnalysis` and returns a ``Figure`` (or None
+when the analysis has nothing to plot), so the same drawing serves
+``charts/*.png`` (150 dpi) and the PDF report (vector, see :mod:`gaitvision.report.pdf`).
+
+Colours: Okabe-Ito; left blue, right vermillion, the reference band bluish green. Sizes
+are chosen for print: 7.5 x 4.2 in at 9-11 pt text.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+
+from gaitvision.kinematics.analysis import GaitAnalysis  # noqa: E402
+from gaitvision.report import style  # noqa: E402
+
+DPI = 150
+SIZE = (7.5, 4.2)  #: inches: 1125 x 630 px at 150 dpi
+
+RC = {
+    "font.size": 9, "axes.titlesize": 10, "axes.labelsize": 9, "legend.fontsize": 8,
+    "xtick.labelsize": 8, "ytick.labelsize": 8, "axes.spines.top": False,
+    "axes.spines.right": False, "axes.grid": True, "grid.alpha": 0.3,
+    "pdf.fonttype": 42, "svg.fonttype": "none", "figure.dpi": DPI,
+}
+
+#: Curve names -> readable titles (unknown curves use their name).
+CURVE_TITLES = {
+    "knee_flexion_deg": "Knee flexion",
+    "hip_extension_deg": "Hip extension (thigh vs vertical)",
+    "hip_extension_vs_trunk_deg": "Hip extension (thigh vs trunk)",
+    "thigh_angle_deg": "Thigh angle vs vertical",
+    "tibia_angle_deg": "Tibia (shank) angle vs vertical",
+    "trunk_lean_deg": "Trunk lean",
+    "ankle_angle_deg": "Ankle angle",
+    "foot_angle_deg": "Foot (sole) angle",
+    "pelvic_obliquity_deg": "Pelvic obliquity",
+    "pelvic_drop_deg": "Pelvic drop",
+    "wrist_offset_sw": "Wrist position vs midline",
+}
+
+#: Metric NAMEs for the per-stride trend chart, in priority order.
+HEADLINE = {
+    "side": ["cadence_spm", "contact_time_ms", "knee_flexion_ic_deg", "hip_extension_peak_deg",
+             "overstride_cm", "overstride_leg_lengths", "trunk_lean_deg"],
+    "rear": ["pelvic_drop_peak_deg", "contact_time_ms", "step_width_leg_lengths",
+             "arm_crossover_shoulder_widths", "cadence_spm"],
+}
+
+#: Which metric's reference band goes on which curve, and over what part of the cycle
+#: ("ic": around contact, "stance": IC to TO, "cycle": everywhere).
+CURVE_REFERENCE = {
+    "knee_flexion_deg": [("knee_flexion_ic_deg", "ic"),
+                         ("knee_flexion_stance_peak_deg", "stance")],
+    "hip_extension_deg": [("hip_extension_peak_deg", "stance")],
+    "tibia_angle_deg": [("tibia_angle_ic_deg", "ic")],
+    "trunk_lean_deg": [("trunk_lean_deg", "cycle")],
+    "pelvic_obliquity_deg": [("pelvic_drop_peak_deg", "stance")],
+}
+
+
+def metric_title(analysis: GaitAnalysis, name: str) -> str:
+    m = analysis.summary.get(name)
+    label = m.label if m is not None and m.label and m.label != name else name.replace("_", " ")
+    return label[:1].upper() + label[1:]
+
+
+def axis_unit(unit: str | None) -> str:
+    u = style.unit_text(unit)
+    return "deg" if u == "°" else u
+
+
+def _sides_of(arr_by_side: dict) -> list[str]:
+    return [s for s in ("left", "right") if s in arr_by_side and len(arr_by_side[s])]
+
+
+def _nanmean(a):
+    a = np.asarray(a, float)
+    ok = np.isfinite(a).any(axis=0)
+    out = np.full(a.shape[1], np.nan)
+    if ok.any():
+        out[ok] = np.nanmean(a[:, ok], axis=0)
+    return out
+
+
+def _nansd(a):
+    a = np.asarray(a, float)
+    ok = np.isfinite(a).sum(axis=0) > 1
+    out = np.full(a.shape[1], np.nan)
+    if ok.any():
+        out[ok] = np.nanstd(a[:, ok], axis=0, ddof=1)
+    return out
+
+
+def _event_lines(ax, analysis: GaitAnalysis, sides) -> None:
+    ax.axvline(0, color="0.3", lw=1)
+    ax.axvline(100, color="0.3", lw=1)
+    ymax = ax.get_ylim()[1]
+    ax.text(0.5, ymax, " IC", va="top", ha="left", fontsize=7, color="0.3")
+    lo, hi = ax.get_ylim()
+    for k, side in enumerate(sides):
+        to = analysis.curves.to_pct.get(side)
+        if to is not None and math.isfinite(to):
+            ax.axvline(to, color=style.SIDE_HEX[side], lw=1, ls="--")
+            ax.text(to, ymax - k * 0.07 * (hi - lo), f" TO {side[0].upper()}", va="top",
+                    ha="left", fontsize=7, color=style.SIDE_HEX[side])
+
+
+def _reference_band(ax, analysis: GaitAnalysis, curve: str, to_pct: float) -> bool:
+    drew = False
+    for metric, where in CURVE_REFERENCE.get(curve, []):
+        m = analysis.summary.get(metric)
+        if m is None or m.reference is None or m.reference.range is None:
+            continue
+        lo, hi = m.reference.range
+        spans = {"ic": [(0, 6), (94, 100)], "stance": [(0, to_pct)], "cycle": [(0, 100)]}[where]
+        for i, (a, b) in enumerate(spans):
+            ax.fill_between([a, b], [lo, lo], [hi, hi], color=style.REFERENCE_HEX, alpha=0.18,
+                            lw=0, label=(f"reference: {metric_title(analysis, metric)}"
+                                         if i == 0 else None))
+        drew = True
+    return drew
+
+
+def curves_figure(analysis: GaitAnalysis, names: list[str] | None = None) -> Figure | None:
+    """Joint-angle curves over 0-100 % of the gait cycle: mean +- SD, left and right."""
+    per = analysis.curves.per_stride
+    names = [n for n in (names or list(per)) if n in per and _sides_of(per[n])]
+    if analysis.view != "side":
+        names = [n for n in names if n != "wrist_offset_sw"]
+    if not names:
+        return None
+    n = len(names)
+    cols = 1 if n == 1 else 2
+    rows = math.ceil(n / cols)
+    with plt.rc_context(RC):
+        fig = Figure(figsize=(SIZE[0], max(SIZE[1], 2.9 * rows)), dpi=DPI, layout="constrained")
+        axes = fig.subplots(rows, cols, squeeze=False).ravel()
+        pct = analysis.curves.pct
+        for ax, name in zip(axes, names, strict=False):
+            sides = _sides_of(per[name])
+            for side in sides:
+                arr = np.asarray(per[name][side], float)
+                mean, sd = _nanmean(arr), _nansd(arr)
+                col = style.SIDE_HEX[side]
+                ax.plot(pct, mean, color=col, lw=1.8, label=f"{side} (n={len(arr)})")
+                ax.fill_between(pct, mean - sd, mean + sd, color=col, alpha=0.2, lw=0)
+            to_vals = [analysis.curves.to_pct.get(s) for s in sides]
+            to_vals = [v for v in to_vals if v is not None and math.isfinite(v)]
+            _reference_band(ax, analysis, name, float(np.mean(to_vals)) if to_vals else 40.0)
+            ax.set_xlim(0, 100)
+            _event_lines(ax, analysis, sides)
+            unit = axis_unit(analysis.curves.units.get(name, ""))
+            ax.set_title(CURVE_TITLES.get(name, name.replace("_", " ")))
+            ax.set_xlabel("gait cycle (%), IC to next IC of the same foot")
+            ax.set_ylabel(unit)
+            ax.legend(loc="best", frameon=False)
+        for ax in axes[len(names):]:
+            ax.set_visible(False)
+        fig.suptitle(f"{analysis.view.capitalize()} view: curves over the gait cycle "
+                     "(line = mean, band = ±1 SD)", fontsize=10)
+    return fig
+
+
+def trends_figure(analysis: GaitAnalysis) -> Figure | None:
+    """Per-stride values of the headline metrics over time (fatigue or drift)."""
+    names = [n for n in HEADLINE["side" if analysis.view == "side" else "rear"]
+             if n in analysis.summary]
+    if "overstride_cm" in names and "overstride_leg_lengths" in names:
+        names.remove("overstride_leg_lengths")
+    names = [n for n in names if any(math.isfinite(s.metrics.get(n, math.nan))
+                                     for s in analysis.strides)][:4]
+    if not names:
+        return None
+    rows = math.ceil(len(names) / 2)
+    with plt.rc_context(RC):
+        fig = Figure(figsize=(SIZE[0], max(SIZE[1], 2.3 * rows)), dpi=DPI, layout="constrained")
+        axes = fig.subplots(rows, 2, squeeze=False, sharex=True).ravel()
+        for ax, name in zip(axes, names, strict=False):
+            m = analysis.summary[name]
+            for side in ("left", "right"):
+                ss = [s for s in analysis.strides if s.side == side]
+                t = np.array([s.start_s for s in ss])
+                v = np.array([s.metrics.get(name, math.nan) for s in ss], float)
+                exc = np.array([s.excluded is not None for s in ss], bool)
+                if not np.isfinite(v).any():
+                    continue
+                col = style.SIDE_HEX[side]
+                ax.plot(t[~exc], v[~exc], "-o", color=col, ms=3.5, lw=1.2, label=side)
+                if exc.any():
+                    ax.plot(t[exc], v[exc], "x", color=col, ms=5, label=f"{side}, excluded")
+            if m.reference.range is not None:
+                lo, hi = m.reference.range
+                ax.axhspan(lo, hi, color=style.REFERENCE_HEX, alpha=0.15, lw=0,
+                           label="reference")
+            ax.set_title(metric_title(analysis, name))
+            ax.set_ylabel(axis_unit(m.unit))
+            ax.legend(loc="best", frameon=False, fontsize=7)
+        for ax in axes[len(names):]:
+            ax.set_visible(False)
+        for ax in axes[-2:]:
+            ax.set_xlabel("time in clip (s), stride start")
+        fig.suptitle(f"{analysis.view.capitalize()} view: per-stride values over time",
+                     fontsize=10)
+    return fig
+
+
+def asymmetry_figure(analysis: GaitAnalysis) -> Figure | None:
+    """Left-versus-right means (±SD) per metric, with the asymmetry in %."""
+    names = [n for n, m in analysis.summary.items()
+             if m.left is not None and m.right is not None
+             and math.isfinite(m.left.mean) and math.isfinite(m.right.mean)
+             and n not in ("cadence_spm",)]
+    if not names:
+        return None
+    names = names[:8]
+    cols = min(4, len(names))
+    rows = math.ceil(len(names) / cols)
+    with plt.rc_context(RC):
+        fig = Figure(figsize=(SIZE[0], max(2.6, 2.2 * rows + 0.4)), dpi=DPI,
+                     layout="constrained")
+        axes = fig.subplots(rows, cols, squeeze=False).ravel()
+        for ax, name in zip(axes, names, strict=False):
+            m = analysis.summary[name]
+            vals = [m.left.mean, m.right.mean]
+            sds = [m.left.sd if math.isfinite(m.left.sd) else 0,
+                   m.right.sd if math.isfinite(m.right.sd) else 0]
+            ax.bar([0, 1], vals, yerr=sds, color=[style.SIDE_HEX["left"],
+                                                  style.SIDE_HEX["right"]],
+                   capsize=3, width=0.65, error_kw={"lw": 0.8})
+            ax.set_xticks([0, 1], ["L", "R"])
+            ax.grid(axis="x", visible=False)
+            title = metric_title(analysis, name)
+            title = title if len(title) < 26 else title[:24] + "…"
+            asym = m.asymmetry or {}
+            pct = asym.get("pct")
+            if pct is not None and math.isfinite(pct):
+                title += f"\nasymmetry {pct:+.1f}%"
+            ax.set_title(title, fontsize=8.5)
+            ax.set_ylabel(axis_unit(m.unit), fontsize=8)
+            ax.axhline(0, color="0.4", lw=0.6)
+        for ax in axes[len(names):]:
+            ax.set_visible(False)
+        fig.suptitle(f"{analysis.view.capitalize()} view: left vs right (mean ± SD; "
+                     "asymmetry = 100·(L−R)/mean)", fontsize=10)
+    return fig
+
+
+def pelvis_figure(analysis: GaitAnalysis) -> Figure | None:
+    """Rear view: the pelvic obliquity curve over the cycle, by stance side."""
+    for name in ("pelvic_obliquity_deg", "pelvic_drop_deg"):
+        if name in analysis.curves.per_stride:
+            return curves_figure(analysis, [name])
+    return None
+
+
+def wrist_figure(analysis: GaitAnalysis) -> Figure | None:
+    """Rear view: each wrist's sideways position relative to the body midline."""
+    per = analysis.curves.per_stride.get("wrist_offset_sw")
+    if not per or not _sides_of(per):
+        return None
+    with plt.rc_context(RC):
+        fig = Figure(figsize=SIZE, dpi=DPI, layout="constrained")
+        ax = fig.subplots()
+        pct = analysis.curves.pct
+        lo_all, hi_all = 0.0, 0.0
+        for side in _sides_of(per):
+            arr = np.asarray(per[side], float)
+            mean, sd = _nanmean(arr), _nansd(arr)
+            col = style.SIDE_HEX[side]
+            ax.plot(mean, pct, color=col, lw=1.8, label=f"{side} wrist (n={len(arr)})")
+            ax.fill_betweenx(pct, mean - sd, mean + sd, color=col, alpha=0.2, lw=0)
+            lo_all = min(lo_all, np.nanmin(mean - np.nan_to_num(sd)))
+            hi_all = max(hi_all, np.nanmax(mean + np.nan_to_num(sd)))
+        ax.axvline(0, color="0.2", lw=1.5)
+        ax.axvspan(0, max(hi_all, 0.05) * 1.1, color=style.hex_colour(style.ORANGE), alpha=0.12,
+                   lw=0, label="crossed the midline")
+        ax.set_xlim(min(lo_all, -0.1) * 1.1, max(hi_all, 0.1) * 1.1)
+        ax.set_ylim(100, 0)
+        ax.set_xlabel("wrist position vs body midline (shoulder widths; + = crossed over)")
+        ax.set_ylabel("gait cycle (%), from the same side's IC")
+        ax.set_title("Rear view: wrist paths relative to the midline (arm crossover)")
+        ax.legend(loc="best", frameon=False)
+    return fig
+
+
+#: Chart file stem -> (figure function, label for the manifest).
+CHARTS: dict[str, dict[str, tuple[Callable[[GaitAnalysis], Figure | None], str]]] = {
+    "side": {
+        "joint_angles": (curves_figure, "Joint-angle curves over the gait cycle"),
+        "stride_trends": (trends_figure, "Per-stride values over time"),
+        "left_right": (asymmetry_figure, "Left vs right with asymmetry"),
+    },
+    "rear": {
+        "pelvic_obliquity": (pelvis_figure, "Pelvic obliquity over the gait cycle"),
+        "wrist_paths": (wrist_figure, "Wrist paths vs midline (arm crossover)"),
+        "stride_trends": (trends_figure, "Per-stride values over time"),
+        "left_right": (asymmetry_figure, "Left vs right with asymmetry"),
+    },
+}
+
+
+def figures(analysis: GaitAnalysis) -> list[tuple[str, str, Figure]]:
+    """All charts of a view as (stem, label, figure), skipping empty ones."""
+    out = []
+    for stem, (fn, lab) in CHARTS["side" if analysis.view == "side" else "rear"].items():
+        fig = fn(analysis)
+        if fig is not None:
+            out.append((stem, lab, fig))
+    return out
+
+
+def save_png(fig: Figure, path: Path) -> Path:
+    """Save a figure as PNG at :data:`DPI`, atomically."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.stem}.part.png")
+    fig.savefig(tmp, format="png", dpi=DPI)
+    os.replace(tmp, path)
+    return path
+
+
+def pdf_bytes(fig: Figure) -> bytes:
+    """The figure as a one-page vector PDF (for embedding in the report)."""
+    buf = io.BytesIO()
+    with plt.rc_context(RC):
+        fig.savefig(buf, format="pdf", metadata={"CreationDate": None, "Creator": None,
+                                                 "Producer": None})
+    return buf.getvalue()
+
+
+def write_charts(analysis: GaitAnalysis, folder: Path) -> list[tuple[Path, str]]:
+    """``charts/{stem}.png`` for every chart of the view; returns (path, label)."""
+    out = []
+    for stem, lab, fig in figures(analysis):
+        out.append((save_png(fig, Path(folder) / f"{stem}.png"), lab))
+    return out

@@ -1,0 +1,128 @@
+"""Key-frame stills: IC, midstance and TO of each side's representative stride.
+
+Each still is cropped around the runner, enlarged to :data:`KEYFRAME_HEIGHT` pixels of
+picture (so lines and labels are drawn at full resolution, not scaled up afterwards),
+annotated with the skeleton and that side's measured angles (side view: hip and knee;
+rear view: pelvis line and midline), and topped by a caption band naming the side,
+the phase, the time and the stride's values.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from pathlib import Path
+
+import cv2
+import numpy as np
+from PIL import Image
+
+from gaitvision.landmarks import ANKLE, HEEL, TOE
+from gaitvision.report import draw, style
+from gaitvision.report.annotate import Annotator, KeyFrameShot
+
+#: Height of the picture part of a key frame (px); the caption band comes on top.
+KEYFRAME_HEIGHT = 900
+
+PHASE_TEXT = {"IC": "initial contact", "midstance": "midstance", "TO": "toe-off"}
+
+#: Values printed under each phase: (metric NAME, label, decimals).
+CAPTION = {
+    "side": {
+        "IC": [("knee_flexion_ic_deg", "knee flexion", 1), ("tibia_angle_ic_deg", "tibia", 1),
+               ("overstride_cm", "overstride", 1), ("overstride_leg_lengths", "overstride", 2),
+               ("foot_strike_angle_deg", "foot strike", 1)],
+        "midstance": [("knee_flexion_stance_peak_deg", "peak knee flexion", 1),
+                      ("trunk_lean_deg", "trunk lean", 1),
+                      ("vertical_oscillation_cm", "vertical oscillation", 1)],
+        "TO": [("hip_extension_peak_deg", "peak hip extension (thigh vs vertical)", 1),
+               ("contact_time_ms", "contact", 0)],
+    },
+    "rear": {
+        "IC": [("step_width_leg_lengths", "step width", 2), ("contact_time_ms", "contact", 0)],
+        "midstance": [("pelvic_drop_peak_deg", "peak pelvic drop", 1)],
+        "TO": [("arm_crossover_shoulder_widths", "arm crossover", 2)],
+    },
+}
+
+
+def caption_lines(ann: Annotator, shot: KeyFrameShot) -> list[str]:
+    """Two caption lines: what the still shows, and the stride's values."""
+    view = ann.view
+    s = shot.stride
+    head = (f"{shot.side.upper()} {PHASE_TEXT[shot.phase]}  ·  t = {shot.time_s:.2f} s  ·  "
+            f"stride {s.index} (representative)")
+    parts = []
+    seen = set()
+    for name, lab, dec in CAPTION[view].get(shot.phase, []):
+        if lab in seen:
+            continue
+        v = s.metrics.get(name)
+        if v is None or not math.isfinite(float(v)):
+            continue
+        unit = ann.a.summary[name].unit if name in ann.a.summary else ""
+        parts.append(f"{lab} {style.fmt_live(v, unit, dec)}")
+        seen.add(lab)
+    return [head, "   ".join(parts) if parts else "(no per-stride value at this phase)"]
+
+
+def render_keyframe(ann: Annotator, shot: KeyFrameShot, height: int = KEYFRAME_HEIGHT
+                    ) -> np.ndarray:
+    """The annotated still as an RGB array."""
+    assert shot.image is not None and shot.box is not None
+    crop = shot.image
+    zoom = height / crop.shape[0]
+    width = int(round(crop.shape[1] * zoom / 2) * 2)
+    img = cv2.resize(crop, (width, height), interpolation=cv2.INTER_CUBIC
+                     if zoom > 1 else cv2.INTER_AREA)
+    img = np.ascontiguousarray(img)
+    st = draw.Style.for_size(width, height)
+    ann.draw_body(img, shot.row, st, offset=(shot.box[0], shot.box[1]), zoom=zoom,
+                  emphasis=shot.side if ann.view == "side" else None)
+    # the foot the phase is about
+    xy, _ = ann.points(shot.row, (shot.box[0], shot.box[1]), zoom)
+    j = {"IC": HEEL, "TO": TOE}.get(shot.phase, ANKLE)[shot.side]
+    if draw._ok(xy[j]) and shot.phase in ("IC", "TO"):
+        draw.draw_event_marker(img, xy[j], shot.phase, shot.side, st, 0.0)
+    lines = caption_lines(ann, shot)
+    col = style.SIDE_RGB_VIDEO[shot.side]
+    band_font = max(14, int(width / 34))
+    head = draw.text_sprite(lines[0], band_font, col, None, True, 0)
+    sub = draw.text_sprite(lines[1], max(12, int(band_font * 0.85)), style.WHITE, None, False, 0)
+    # shrink text sprites that are wider than the image
+    sprites = []
+    for sp in (head, sub):
+        if sp.shape[1] > width - 16:
+            k = (width - 16) / sp.shape[1]
+            sp = cv2.resize(np.asarray(sp), (width - 16, max(1, int(sp.shape[0] * k))),
+                            interpolation=cv2.INTER_AREA)
+        sprites.append(sp)
+    band_h = sum(sp.shape[0] for sp in sprites) + 24
+    out = np.zeros((height + band_h, width, 3), np.uint8)
+    out[:band_h] = (25, 25, 30)
+    out[band_h:] = img
+    y = 8
+    for sp in sprites:
+        draw.paste(out, sp, 8, y, "lt")
+        y += sp.shape[0] + 6
+    return out
+
+
+def save_png(image: np.ndarray, path: Path) -> Path:
+    """Write an RGB array as PNG, atomically."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.stem}.part.png")
+    Image.fromarray(image).save(tmp, format="PNG", optimize=False, compress_level=6)
+    os.replace(tmp, path)
+    return path
+
+
+def write_keyframes(ann: Annotator, shots: list[KeyFrameShot], folder: Path) -> list[Path]:
+    """``keyframes/{side}_{phase}.png`` for every shot whose frame was captured."""
+    paths = []
+    for shot in shots:
+        if shot.image is None:
+            continue
+        img = render_keyframe(ann, shot)
+        paths.append(save_png(img, Path(folder) / f"{shot.side}_{shot.phase}.png"))
+    return paths
