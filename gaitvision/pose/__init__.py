@@ -1,6 +1,14 @@
 """Pose stage: BlazePose keypoints of one runner, cleaned and labelled."""
 
 from gaitvision.pose.track import CleaningReport, PoseTrack, ViewEstimate
-from gaitvision.pose.tracking import prepare_track, track_pose
 
 __all__ = ["CleaningReport", "PoseTrack", "ViewEstimate", "prepare_track", "track_pose"]
+
+
+def __getattr__(name: str):
+    # Imported lazily: the tracking module pulls in filtering, which needs this package.
+    if name in ("prepare_track", "track_pose"):
+        from gaitvision.pose import tracking
+
+        return getattr(tracking, name)
+    raise AttributeError(name)

@@ -43,8 +43,8 @@ def swap_states(a: np.ndarray, b: np.ndarray, threshold: float, max_len: int) ->
     other's place, and jumping back a few frames later. For each frame ``i`` and each
     run ``[i, j)`` of at most ``max_len`` frames, exchanging the labels inside the run
     removes those two jumps if it shortens the travel across the run's boundaries by
-    more than ``threshold`` pixels. At a genuine leg crossing the points are close,
-    exchanging them saves nothing, and nothing is changed.
+    more than ``threshold`` pixels. Boundaries where the points are closer than
+    ``threshold`` (a genuine leg crossing) never count, so crossings are left alone.
 
     Parameters
     ----------
@@ -64,17 +64,24 @@ def swap_states(a: np.ndarray, b: np.ndarray, threshold: float, max_len: int) ->
     with np.errstate(invalid="ignore"):
         keep = np.linalg.norm(a[1:] - a[:-1], axis=1) + np.linalg.norm(b[1:] - b[:-1], axis=1)
         cross = np.linalg.norm(a[1:] - b[:-1], axis=1) + np.linalg.norm(b[1:] - a[:-1], axis=1)
+        apart = np.linalg.norm(a - b, axis=1)
     gain = np.where(np.isfinite(keep) & np.isfinite(cross), keep - cross, 0.0)  # at i: i-1 -> i
+    # Where the two points are close (a leg crossing) both labellings fit about equally
+    # well: a run may end there, but only a jump between well-separated points starts one.
+    sep = np.nan_to_num(np.minimum(apart[1:], apart[:-1]), nan=0.0)
+    entry = np.where(sep > threshold, gain, 0.0)
     i = 1
     while i < t:
-        if gain[i - 1] <= 0:
+        if entry[i - 1] <= threshold / 2:
             i += 1
             continue
-        best, best_j = threshold, None
+        # Exchanging [i, j) changes the travel only at its two boundaries.
+        best_j = None
         for j in range(i + 1, min(t, i + max_len) + 1):
-            total = gain[i - 1] + (gain[j - 1] if j < t else 0.0)
-            if total > best:
-                best, best_j = total, j
+            exit_gain = gain[j - 1] if j < t else 0.0
+            if (exit_gain > 0 or j == t) and entry[i - 1] + exit_gain > threshold:
+                best_j = j  # the first jump back ends the run
+                break
         if best_j is None:
             i += 1
             continue

@@ -38,7 +38,7 @@ def _centre_and_size(track: PoseTrack) -> tuple[np.ndarray, np.ndarray]:
 
 
 def keep_main_subject(track: PoseTrack, max_jump_bodies: float = 0.35,
-                      max_jump_s: float = 0.5) -> tuple[PoseTrack, SubjectReport]:
+                      max_jump_s: float = 1.0) -> tuple[PoseTrack, SubjectReport]:
     """Drop frames that belong to somebody other than the main subject.
 
     Parameters
