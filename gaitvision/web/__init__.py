@@ -17,7 +17,7 @@ from gaitvision.errors import GaitVisionError
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8000
-DEFAULT_DATA_DIR = "gaitvision-data"
+DATA_ENV = "GAITVISION_DATA"
 TOKEN_ENV = "GAITVISION_TOKEN"
 LOOPBACK_NAMES = {"127.0.0.1", "localhost", "::1"}
 
@@ -32,6 +32,14 @@ def is_loopback(host: str) -> bool:
         return False
 
 
+def default_data_dir() -> Path:
+    """``$GAITVISION_DATA``, else ``$XDG_DATA_HOME/gaitvision`` (``~/.local/share/gaitvision``)."""
+    if os.environ.get(DATA_ENV):
+        return Path(os.environ[DATA_ENV]).expanduser()
+    base = os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share"
+    return Path(base) / "gaitvision"
+
+
 def create_app(*args, **kwargs):
     """See :func:`gaitvision.web.app.create_app` (imported lazily: FastAPI is optional)."""
     from gaitvision.web.app import create_app as _create_app
@@ -40,8 +48,8 @@ def create_app(*args, **kwargs):
 
 
 def serve(host: str = DEFAULT_HOST, port: int = DEFAULT_PORT,
-          data_dir: str | os.PathLike = DEFAULT_DATA_DIR, token: str | None = None,
-          max_upload_mb: float = 2048, workers: int = 1, *,
+          data_dir: str | os.PathLike | None = None, token: str | None = None,
+          max_upload_mb: float | None = 2048, workers: int | None = 1, *,
           analyze: Callable | str | None = None, log_level: str = "info") -> None:
     """Run the web app until interrupted (Ctrl+C).
 
@@ -49,13 +57,15 @@ def serve(host: str = DEFAULT_HOST, port: int = DEFAULT_PORT,
     ----------
     host, port : where to listen; 127.0.0.1:8000 by default. Any non-loopback host
         requires a token.
-    data_dir : folder for uploads, results and the job database (created if missing).
+    data_dir : folder for uploads, results and the job database (created if missing);
+        default ``$GAITVISION_DATA`` or ``~/.local/share/gaitvision``.
     token : access token checked on every request; defaults to ``$GAITVISION_TOKEN``.
         Give it once as ``?token=...`` in the browser (it becomes a cookie) or send
         ``Authorization: Bearer ...``.
     max_upload_mb : largest accepted clip, in MiB (default 2048 = 2 GB), enforced while
         the upload streams in.
-    workers : analyses run at the same time, each in its own process.
+    workers : analyses run at the same time, each in its own process (default 1: one
+        analysis already uses every core for pose).
     analyze : the analysis function (``module:function``); for tests only.
 
     Raises
@@ -64,6 +74,10 @@ def serve(host: str = DEFAULT_HOST, port: int = DEFAULT_PORT,
         Binding to a non-loopback address without a token, or missing web extras.
     """
     token = token or os.environ.get(TOKEN_ENV) or None
+    host = host or DEFAULT_HOST
+    port = DEFAULT_PORT if port is None else port
+    max_upload_mb = 2048 if max_upload_mb is None else max_upload_mb
+    workers = 1 if workers is None else workers
     if not is_loopback(host) and not token:
         raise GaitVisionError(
             f"Listening on {host} would expose the app to the network: set an access token "
@@ -80,7 +94,7 @@ def serve(host: str = DEFAULT_HOST, port: int = DEFAULT_PORT,
     if int(workers) < 1:
         raise GaitVisionError("--workers must be at least 1.")
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
-    data = Path(data_dir).expanduser()
+    data = Path(data_dir).expanduser() if data_dir else default_data_dir()
     # On loopback without a token, insist on a loopback Host header (DNS rebinding).
     allowed_hosts = LOOPBACK_NAMES if (is_loopback(host) and not token) else None
     app = create_app(data, token=token, max_upload_mb=max_upload_mb, workers=int(workers),
@@ -93,4 +107,4 @@ def serve(host: str = DEFAULT_HOST, port: int = DEFAULT_PORT,
                 timeout_graceful_shutdown=5)
 
 
-__all__ = ["serve", "create_app", "is_loopback"]
+__all__ = ["serve", "create_app", "default_data_dir", "is_loopback"]

@@ -6,14 +6,14 @@ import argparse
 import sys
 
 from gaitvision.errors import GaitVisionError
-from gaitvision.web import DEFAULT_DATA_DIR, DEFAULT_HOST, DEFAULT_PORT, serve
+from gaitvision.web import DEFAULT_HOST, DEFAULT_PORT, serve
 
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m gaitvision.web", description=__doc__)
     p.add_argument("--host", default=DEFAULT_HOST)
     p.add_argument("--port", type=int, default=DEFAULT_PORT)
-    p.add_argument("--data-dir", default=DEFAULT_DATA_DIR)
+    p.add_argument("--data-dir", default=None)
     p.add_argument("--token", default=None)
     p.add_argument("--max-upload-mb", type=float, default=2048)
     p.add_argument("--workers", type=int, default=1)

@@ -15,7 +15,7 @@ VIEWS = ("side", "rear")
 
 #: Standard per-view exports, servable even if a manifest forgot to list them.
 VIEW_EXPORTS = ("metrics.json", "strides.csv", "curves.csv", "keypoints.csv")
-TOP_FILES = ("report.pdf", "README.txt", "manifest.json")
+TOP_FILES = ("report.pdf", "README.txt")
 
 MEDIA_TYPES = {
     ".pdf": "application/pdf",

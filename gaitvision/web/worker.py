@@ -139,8 +139,10 @@ def run_job(data_dir: str | os.PathLike, job_id: str, run_id: str, analyze: str 
         return "lost"
     job_dir = store.job_dir(job_id)
     partial, final = store.partial_dir(job_id), store.result_dir(job_id)
-    remove_tree(partial, job_dir)  # left over from a run that died
-    remove_tree(final, job_dir)
+    # Left over from a run that died: our partial folder, the pipeline's own temp folders.
+    for leftover in job_dir.iterdir():
+        if leftover.name.startswith((".result", "result")):
+            remove_tree(leftover, job_dir)
 
     last = {"t": 0.0, "stage": None}
     owned = {"ok": True}

@@ -1,0 +1,156 @@
+"""Browser test: Debian's Chromium driven by Playwright through the whole web app, with
+the real pipeline on the sample side clip (pose, kinematics, report: a minute or more)."""
+
+from __future__ import annotations
+
+import io
+import shutil
+import time
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+SHARED = REPO.parent / "shared" / "videos"
+SCREENSHOT = REPO / "docs" / "screenshot-results.png"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-quic",
+                 "--no-first-run", "--disable-component-update", "--disable-sync"]
+
+
+def sample_side_clip() -> Path | None:
+    """The committed sample side clip, else the shared real clip, else None."""
+    found = sorted((REPO / "sample_videos").glob("*side*.mp4"))
+    if found:
+        return found[0]
+    shared = SHARED / "treadmill_side_male_30fps.mp4"
+    return shared if shared.is_file() else None
+
+
+def chromium_path() -> str | None:
+    return shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+def drive(base_url: str, clip: Path, screenshot: Path | None, timeout_s: float = 1200) -> dict:
+    """Upload ``clip`` in the browser and check everything the results page promises.
+
+    Returns what was measured (stages seen, job time, PDF pages ...).
+    """
+    from playwright.sync_api import expect, sync_playwright
+    from pypdf import PdfReader
+
+    out: dict = {"stages": []}
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1360, "height": 1500}, accept_downloads=True)
+            errors: list[str] = []
+            page.on("pageerror", lambda exc: errors.append(str(exc)))
+            page.goto(base_url + "/")
+            expect(page.get_by_text("Tripod at hip height")).to_be_visible()
+            page.set_input_files("#file-side", str(clip))
+            expect(page.locator("#name-side")).to_contain_text(clip.name)
+            page.fill("input[name=runner_name]", "Sample runner")
+            page.fill("input[name=height_cm]", "178")
+            page.fill("input[name=speed_kmh]", "12")
+            t0 = time.monotonic()
+            page.click("#analyse")
+            page.wait_for_url("**/jobs/*", timeout=120_000)
+            out["upload_s"] = time.monotonic() - t0
+
+            # Progress: watch the live stage/percentage until the results page replaces it.
+            deadline = time.monotonic() + timeout_s
+            while time.monotonic() < deadline:
+                if page.locator("#metrics-side").count():
+                    break
+                failed = page.locator("#progress[data-status=failed] #job-error")
+                if failed.count():
+                    raise AssertionError("analysis failed: " + failed.inner_text())
+                try:
+                    text = page.locator("#job-stage").inner_text(timeout=1000)
+                    pct = page.locator("#job-percent").inner_text(timeout=1000)
+                    if not out["stages"] or out["stages"][-1][0] != text.split(" ")[0]:
+                        out["stages"].append((text.split(" ")[0], pct))
+                except Exception:  # noqa: BLE001 - the page reloads when the job is done
+                    pass
+                page.wait_for_timeout(500)
+            out["job_s"] = time.monotonic() - t0
+            expect(page.locator("#metrics-side")).to_be_visible(timeout=30_000)
+            rows = page.locator("#metrics-side tbody tr")
+            out["metric_rows"] = rows.count()
+            assert out["metric_rows"] >= 3
+            expect(page.locator("#metrics-side")).to_contain_text("Cadence")
+
+            # The player: visible, loaded, rate control, frame stepping, event jumps.
+            video = page.locator("#video-side")
+            expect(video).to_be_visible()
+            page.wait_for_function("document.querySelector('#video-side').readyState >= 2",
+                                   timeout=60_000)
+            panel = page.locator("#panel-side")
+            panel.locator("button.rate[data-rate='1.0']").click()
+            assert video.evaluate("v => v.playbackRate") == 1.0
+            panel.locator("button.rate[data-rate='0.25']").click()
+            assert video.evaluate("v => v.playbackRate") == 0.25
+            expect(panel.locator(".rate-out")).to_have_text("0.25×")
+            fps = float(panel.get_attribute("data-fps") or 30)
+            frame_out = panel.locator(".frame-out")
+            page.locator("body").click(position={"x": 5, "y": 5})
+            page.keyboard.press("ArrowRight")
+            expect(frame_out).to_have_attribute("data-frame", "1")
+            page.wait_for_function(
+                f"Math.abs(document.querySelector('#video-side').currentTime - {1.5 / fps}) < 1e-3")
+            page.keyboard.press("ArrowRight")
+            page.keyboard.press("ArrowLeft")
+            expect(frame_out).to_have_attribute("data-frame", "1")
+            panel.locator(".steps button.step[data-step='1']").click()
+            expect(frame_out).to_have_attribute("data-frame", "2")
+            ic = panel.locator("button.ev.ic").first
+            out["events"] = panel.locator("button.ev").count()
+            if out["events"]:
+                target = ic.get_attribute("data-frame")
+                ic.click()
+                if target is not None:
+                    expect(frame_out).to_have_attribute("data-frame", target)
+                expect(ic).to_have_class(__import__("re").compile(r"\bnear\b"))
+            out["paused"] = video.evaluate("v => v.paused")
+
+            # The PDF download parses.
+            with page.expect_download() as info:
+                page.click("#download-pdf")
+            pdf_path = info.value.path()
+            out["pdf_name"] = info.value.suggested_filename
+            reader = PdfReader(io.BytesIO(Path(pdf_path).read_bytes()))
+            out["pdf_pages"] = len(reader.pages)
+            out["pdf_text"] = reader.pages[0].extract_text() or ""
+            assert out["pdf_pages"] >= 1
+
+            if screenshot is not None:
+                screenshot.parent.mkdir(parents=True, exist_ok=True)
+                page.evaluate("window.scrollTo(0, 0)")
+                page.screenshot(path=str(screenshot), full_page=False)
+            out["js_errors"] = errors
+            assert not errors, errors
+        finally:
+            browser.close()
+    return out
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_browser_upload_progress_results_pdf(live_server, tmp_path):
+    if chromium_path() is None:
+        pytest.skip("chromium is not installed (apt-get install chromium)")
+    pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
+    pytest.importorskip("pypdf", reason="pypdf is not installed")
+    clip = sample_side_clip()
+    if clip is None:
+        pytest.skip("no sample side clip in sample_videos/ and no ../shared/videos")
+    # A private pose cache, so the pipeline really runs pose.
+    server = live_server("gaitvision.pipeline:analyze",
+                         env={"GAITVISION_CACHE": str(tmp_path / "pose-cache")}).start()
+    out = drive(server.url, clip, SCREENSHOT)
+    print(f"\nbrowser test: {clip.name}, upload {out['upload_s']:.1f} s, job {out['job_s']:.0f} s, "
+          f"stages {out['stages']}, {out['metric_rows']} metric rows, {out['events']} events, "
+          f"PDF {out['pdf_pages']} pages ({out['pdf_name']})")
+    assert out["paused"]
+    assert "Cadence" in out["pdf_text"] or "cadence" in out["pdf_text"].lower()
+    assert SCREENSHOT.is_file()
