@@ -366,8 +366,8 @@ class Annotator:
             lines.append("  ·  ".join(parts[i:i + per_line]))
         return "\n".join(lines)
 
-    def draw_readout(self, img, t: float, st) -> None:
-        y = 2 * st.unit
+    def draw_readout(self, img, t: float, st, top: int = 0) -> None:
+        y = top + 2 * st.unit
         for side in ("left", "right"):
             text = self.readout_text(side, t, narrow=img.shape[1] < 40 * st.small_font)
             if text is None:
@@ -378,17 +378,21 @@ class Annotator:
             y = box[3] + st.unit
 
     def draw_frame(self, img: np.ndarray, row: int | None, t: float) -> None:
-        """Full-frame annotation for ``annotated.mp4``."""
+        """Full-frame annotation for ``annotated.mp4``.
+
+        The stance timeline runs along the top edge (the feet are often at the bottom of
+        a treadmill clip), the read-out below it on the left, the clock on the right.
+        """
         H, W = img.shape[:2]
         st = draw.Style.for_size(W, H)
         if row is not None and self.track.detected[row]:
             self.draw_body(img, row, st)
             self.draw_events(img, row, t, st)
-        self.draw_readout(img, t, st)
-        draw.label(img, f"{t:5.2f} s", W - 2 * st.unit, 2 * st.unit, st, anchor="rt",
+        strip_h = 14 * st.unit
+        draw.draw_timeline(img, (0, 0, W, strip_h), t, self.stances, self.events, st)
+        self.draw_readout(img, t, st, top=strip_h)
+        draw.label(img, f"{t:5.2f} s", W - 2 * st.unit, strip_h + 2 * st.unit, st, anchor="rt",
                    small=True)
-        strip_h = 16 * st.unit
-        draw.draw_timeline(img, (0, H - strip_h, W, H), t, self.stances, self.events, st)
 
 
 # --------------------------------------------------------------------------- loops / shots

@@ -203,7 +203,6 @@ def _range_text(m: MetricSummary) -> str:
 
 
 def _flag_cell(m: MetricSummary, st) -> Paragraph:
-    flags = [m.flag]
     side_flags = {k: v for k, v in (m.flags or {}).items() if v and v != m.flag}
     col = FLAG_COLOUR.get(m.flag, colors.black)
     text = f'<font color="{col.hexval()}"><b>{FLAG_TEXT.get(m.flag, m.flag)}</b></font>'
@@ -211,8 +210,15 @@ def _flag_cell(m: MetricSummary, st) -> Paragraph:
         c = FLAG_COLOUR.get(f, colors.black)
         text += f'<br/><font size="6.5" color="{c.hexval()}">{side[0].upper()}: ' \
                 f'{FLAG_TEXT.get(f, f)}</font>'
-    del flags
     return Paragraph(text, st["cell"])
+
+
+def session_date(session: dict) -> str | None:
+    """The session's date: ``date`` as given, else the date part of ``created``."""
+    if session.get("date"):
+        return str(session["date"])
+    created = session.get("created")
+    return str(created)[:10] if created else None
 
 
 def clip_name(analysis: GaitAnalysis) -> str:
@@ -230,7 +236,7 @@ def session_section(views, session: dict, st) -> list:
                          Paragraph(_esc(v), st["cell"])])
 
     add("Runner", session.get("runner_name") or session.get("name"))
-    add("Date", session.get("date"))
+    add("Date", session_date(session))
     h = session.get("height_cm")
     if h is None:
         h = next((a.height_cm for a, _ in views if a.height_cm), None)
@@ -296,8 +302,15 @@ def pick_findings(views, n_max: int = 5) -> list[tuple[str, MetricSummary]]:
             tier = 0 if m.flag == "outside" else 1 if big_asym else 2 if (
                 m.flag == "within" and rank < len(IMPORTANCE)) else 3
             cands.append((tier, rank, a.view, name, m))
-    cands.sort(key=lambda c: (c[0], c[1], c[2]))
-    return [(view, m) for _, _, view, _, m in cands[:n_max]]
+    # side view first for a metric both views measure (cadence, contact time)
+    cands.sort(key=lambda c: (c[0], c[1], c[2] != "side"))
+    out, seen = [], set()
+    for _, _, view, name, m in cands:
+        if name in seen:
+            continue
+        seen.add(name)
+        out.append((view, m))
+    return out[:n_max]
 
 
 def findings_section(views, st) -> list:
@@ -338,13 +351,11 @@ def keyframes_section(a: GaitAnalysis, view_dir: Path, st, width: float) -> list
                      "frame.", st["small"]), Spacer(1, 3)]
     rows, row, caprow = [], [], []
     for p, c in zip(cells, caps, strict=False):
-        from PIL import Image as PILImage
-        with PILImage.open(p) as im:
-            w, h = im.size
+        data, w, h = _jpeg(p, col_w)
         img_h = col_w * h / w
         max_h = 105 * mm
         iw, ih = (col_w, img_h) if img_h <= max_h else (max_h * w / h, max_h)
-        row.append(Image(str(p), width=iw, height=ih))
+        row.append(Image(data, width=iw, height=ih))
         caprow.append(Paragraph(c, st["caption"]))
         if len(row) == 3:
             rows += [row, caprow]
@@ -358,6 +369,26 @@ def keyframes_section(a: GaitAnalysis, view_dir: Path, st, width: float) -> list
                            ("BOTTOMPADDING", (0, 0), (-1, -1), 1)]))
     out.append(t)
     return out
+
+
+def _jpeg(path: Path, width_pt: float, dpi: int = 220) -> tuple[io.BytesIO, int, int]:
+    """A key frame as JPEG bytes at about ``dpi`` for its printed width.
+
+    ReportLab embeds JPEG data as is (PNG it would re-compress pixel by pixel, which
+    takes about a second per image), and the PDF stays small.
+    """
+    from PIL import Image as PILImage
+
+    with PILImage.open(path) as im:
+        im = im.convert("RGB")
+        w, h = im.size
+        target = int(width_pt / 72 * dpi)
+        if w > target:
+            im = im.resize((target, max(1, round(h * target / w))), PILImage.LANCZOS)
+        buf = io.BytesIO()
+        im.save(buf, format="JPEG", quality=88)
+    buf.seek(0)
+    return buf, w, h
 
 
 def charts_section(a: GaitAnalysis, st, width: float, slots: list, vector: bool) -> list:
@@ -552,7 +583,7 @@ def render_pdf(views: list[tuple[GaitAnalysis, Path]], out_pdf: str | os.PathLik
 
     runner = session.get("runner_name") or session.get("name")
     footer = "gaitvision running form report" + (f" · {runner}" if runner else "") + (
-        f" · {session['date']}" if session.get("date") else "")
+        f" · {session_date(session)}" if session_date(session) else "")
     out_pdf.parent.mkdir(parents=True, exist_ok=True)
     tmp = out_pdf.with_name(f".{out_pdf.stem}.part.pdf")
     try:

@@ -1,0 +1,185 @@
+"""Report stage on small synthetic clips: videos, key frames, charts, PDF, README."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+from pypdf import PdfReader
+
+from gaitvision.kinematics.analysis import GaitAnalysis
+from gaitvision.report import render_pdf, render_view, write_readme
+from gaitvision.report.charts import DPI, SIZE
+from gaitvision.report.encode import video_facts
+from gaitvision.report.keyframes import KEYFRAME_HEIGHT
+from gaitvision.report.style import fmt_value
+from tests.report.synth import make_view
+
+SESSION = {"runner_name": "Test Runner", "notes": "easy 10k pace", "date": "2026-11-22",
+           "height_cm": 178, "speed_kmh": 11.0}
+
+
+@pytest.fixture(scope="module")
+def result(tmp_path_factory):
+    out = tmp_path_factory.mktemp("result")
+    src = tmp_path_factory.mktemp("src")
+    views, entries, tracks = [], [], {}
+    for view in ("side", "rear"):
+        analysis, track, video = make_view(src, view)
+        analysis.save(out / view)
+        entries += render_view(analysis, track, video, out / view, slowmo_factor=0.25)
+        views.append((analysis, out / view))
+        tracks[view] = track
+    render_pdf(views, out / "report.pdf", session=SESSION)
+    write_readme(out, entries)
+    return {"out": out, "views": views, "entries": entries, "tracks": tracks}
+
+
+def _text(pdf: Path) -> str:
+    return "\n".join(p.extract_text() for p in PdfReader(str(pdf)).pages)
+
+
+# --------------------------------------------------------------------------- videos
+@pytest.mark.parametrize("view", ["side", "rear"])
+def test_annotated_and_slowmo_promise(result, view):
+    track = result["tracks"][view]
+    vdir = result["out"] / view
+    ann = video_facts(vdir / "annotated.mp4")
+    slow = video_facts(vdir / "slowmo.mp4")
+    n, fps = track.n_frames, track.fps
+    for facts in (ann, slow):
+        assert facts["codec"] == "h264" and facts["pix_fmt"] == "yuv420p"
+        assert facts["frames"] == n  # every frame once, none invented
+        assert (facts["width"], facts["height"]) == track.frame_size
+    assert ann["fps"] == pytest.approx(fps)
+    assert ann["duration_s"] == pytest.approx(n / fps, abs=1e-6)
+    assert slow["fps"] == pytest.approx(fps * 0.25)
+    assert slow["duration_s"] == pytest.approx(ann["duration_s"] / 0.25, abs=1e-6)
+
+
+@pytest.mark.parametrize("name", ["annotated.mp4", "slowmo.mp4", "loop_left.mp4"])
+def test_faststart(result, name):
+    data = (result["out"] / "side" / name).read_bytes()
+    assert 0 <= data.find(b"moov") < data.find(b"mdat"), "moov atom must precede mdat"
+
+
+@pytest.mark.parametrize("side", ["left", "right"])
+def test_loops_cover_the_representative_stride(result, side):
+    analysis, vdir = result["views"][0]
+    s = analysis.representative_stride(side)
+    fps = result["tracks"]["side"].fps
+    t = result["tracks"]["side"].times
+    expected = int(np.sum((t >= s.start_s - 0.5 / fps) & (t < s.end_s - 0.5 / fps)))
+    facts = video_facts(vdir / f"loop_{side}.mp4")
+    assert facts["codec"] == "h264" and facts["frames"] == expected
+    assert facts["fps"] == pytest.approx(fps * 0.25)
+    assert facts["duration_s"] == pytest.approx(expected / (fps * 0.25), abs=1e-6)
+
+
+def test_high_frame_rate_keeps_every_frame(tmp_path):
+    analysis, track, video = make_view(tmp_path / "src", "side", width=160, height=288,
+                                       fps=120.0, duration=1.5)
+    render_view(analysis, track, video, tmp_path / "out" / "side", slowmo_factor=0.25)
+    slow = video_facts(tmp_path / "out" / "side" / "slowmo.mp4")
+    assert slow["frames"] == track.n_frames == 180
+    assert slow["fps"] == pytest.approx(30.0)
+    assert slow["duration_s"] == pytest.approx(1.5 / 0.25, abs=1e-6)
+
+
+# --------------------------------------------------------------------------- stills
+@pytest.mark.parametrize("view", ["side", "rear"])
+def test_keyframes(result, view):
+    kdir = result["out"] / view / "keyframes"
+    names = sorted(p.name for p in kdir.glob("*.png"))
+    assert names == sorted(f"{s}_{p}.png" for s in ("left", "right")
+                           for p in ("IC", "midstance", "TO"))
+    for p in kdir.glob("*.png"):
+        with Image.open(p) as im:
+            w, h = im.size
+            assert im.mode == "RGB"
+        assert KEYFRAME_HEIGHT + 40 <= h <= KEYFRAME_HEIGHT + 200  # picture + caption band
+        assert 300 <= w <= 2 * KEYFRAME_HEIGHT
+
+
+@pytest.mark.parametrize("view,stems", [
+    ("side", ["joint_angles", "left_right", "stride_trends"]),
+    ("rear", ["left_right", "pelvic_obliquity", "stride_trends", "wrist_paths"]),
+])
+def test_charts(result, view, stems):
+    cdir = result["out"] / view / "charts"
+    assert sorted(p.stem for p in cdir.glob("*.png")) == stems
+    for p in cdir.glob("*.png"):
+        with Image.open(p) as im:
+            w, h = im.size
+        assert w == round(SIZE[0] * DPI)
+        assert h >= 2.5 * DPI
+
+
+# --------------------------------------------------------------------------- manifest
+def test_manifest_entries_and_readme(result):
+    out = result["out"]
+    paths = [e.path for e in result["entries"]]
+    assert len(paths) == len(set(paths))
+    for e in result["entries"]:
+        assert not Path(e.path).is_absolute() and (out / e.path).is_file()
+        assert e.kind in ("video", "image", "chart") and e.view in ("side", "rear") and e.label
+    readme = (out / "README.txt").read_text()
+    for p in paths:
+        assert p in readme
+    leftovers = [p for p in out.rglob("*") if ".part" in p.name]
+    assert not leftovers
+
+
+# --------------------------------------------------------------------------- pdf
+def test_pdf_pages_and_values(result):
+    pdf = result["out"] / "report.pdf"
+    reader = PdfReader(str(pdf))
+    assert len(reader.pages) >= 5
+    w, h = (float(v) for v in reader.pages[0].mediabox.upper_right)
+    assert (round(w), round(h)) == (595, 842)  # A4
+    first = reader.pages[0].extract_text()
+    assert "Running form report" in first and "Test Runner" in first
+    assert "Most important findings" in first
+    assert "page 1 of" in first
+    text = _text(pdf)
+    for _analysis, vdir in result["views"]:
+        doc = json.loads((vdir / "metrics.json").read_text())
+        for name, m in doc["summary"].items():
+            assert name in text
+            for side in ("left", "right", "both"):
+                if m[side] is not None:
+                    assert fmt_value(m[side]["mean"]) in text, (name, side)
+        for s in doc["strides"]:
+            for name, v in s["metrics"].items():
+                assert fmt_value(v) in text, (name, v)
+    for section in ("key frames", "charts", "per-stride values", "data quality"):
+        assert f"Side view: {section}" in text and f"Rear view: {section}" in text
+
+
+def test_pdf_charts_are_vector(result):
+    """Charts are stamped as vector drawings (no chart-sized raster image on their pages)."""
+    reader = PdfReader(str(result["out"] / "report.pdf"))
+    pages = [p for p in reader.pages if "view: charts" in p.extract_text()]
+    assert pages
+    for p in pages:
+        assert "gait cycle" in p.extract_text()  # the chart's own axis labels are text
+        assert len(p.images) == 0
+
+
+def test_pdf_letter_and_rerender_from_saved(result, tmp_path):
+    views = [(GaitAnalysis.load(vdir), vdir) for _a, vdir in result["views"]]
+    again = render_pdf(views, tmp_path / "again.pdf", session=SESSION)
+    assert _text(again) == _text(result["out"] / "report.pdf")
+    letter = render_pdf(views, tmp_path / "letter.pdf", session=SESSION, page_size="Letter")
+    w, h = (float(v) for v in PdfReader(str(letter)).pages[0].mediabox.upper_right)
+    assert (round(w), round(h)) == (612, 792)
+
+
+def test_single_view_pdf_without_session(result, tmp_path):
+    analysis, vdir = result["views"][1]
+    pdf = render_pdf([(analysis, vdir)], tmp_path / "rear.pdf")
+    text = _text(pdf)
+    assert "Rear view: summary" in text and "Side view" not in text
