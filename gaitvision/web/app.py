@@ -329,7 +329,10 @@ def create_app(data_dir: str | os.PathLike = "gaitvision-data", *, token: str | 
     async def delete_job(job_id: str):
         job = get_job_or_404(job_id)
         job_queue.cancel(job.id)
-        await run_in_threadpool(store.delete, job.id)
+        await run_in_threadpool(store.delete_row, job.id)
+        job_queue.cancel(job.id)  # in case the dispatcher claimed it meanwhile
+        await run_in_threadpool(remove_tree, store.job_dir(job.id), store.jobs_dir)
+        log.info("job %s deleted", job.id)
         return {"deleted": job.id}
 
     return app

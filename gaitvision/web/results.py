@@ -217,6 +217,9 @@ class MetricRow:
     flag_class: str
     flag: str
     finding: str
+    definition: str = ""
+    side_flags: dict = field(default_factory=dict)
+    asymmetry: str = ""
 
 
 @dataclass
@@ -236,6 +239,18 @@ class ViewResult:
     quality_notes: list[str] = field(default_factory=list)
 
 
+QUALITY_LABELS = {
+    "strides_left": "Strides used, left", "strides_right": "Strides used, right",
+    "confidence_left": "Keypoint confidence, left leg",
+    "confidence_right": "Keypoint confidence, right leg",
+    "inferred_events": "Events inferred (not seen)", "hidden_leg": "Leg mostly hidden",
+    "camera_roll_deg": "Camera roll (deg)", "tilt_suspected": "Camera tilt suspected",
+    "too_few_strides": "Fewer than 7 strides on a side", "walking_detected": "Walking detected",
+    "excluded_strides": "Strides excluded", "detection_rate": "Frames with the runner detected",
+    "fps": "Frame rate (fps)",
+}
+
+
 def _sort_key(name: str) -> int:
     names = list(METRIC_LABELS)
     return names.index(name) if name in names else len(names)
@@ -252,11 +267,22 @@ def metric_rows(metrics: dict) -> list[MetricRow]:
         ref, source = fmt_reference(entry.get("reference"), unit)
         cls, text = flag_class(entry.get("flag"))
         label = entry.get("label") or METRIC_LABELS.get(name, name.replace("_", " "))
+        side_flags = {}
+        if isinstance(entry.get("flags"), dict):
+            side_flags = {k: flag_class(v)[0] for k, v in entry["flags"].items()}
+        asym = entry.get("asymmetry")
+        asym_text = ""
+        if isinstance(asym, dict) and _num(asym.get("diff")) is not None:
+            asym_text = f"{fmt_num(asym['diff'], unit)} {unit_text(unit)}".strip()
+            if _num(asym.get("pct")) is not None:
+                asym_text += f" ({_num(asym['pct']):+.0f}%)"
         rows.append(MetricRow(
             name=name, label=str(label), unit=unit_text(unit),
             left=fmt_stats(entry.get("left"), unit), right=fmt_stats(entry.get("right"), unit),
             both=fmt_stats(entry.get("both"), unit), reference=ref, source=source,
             flag_class=cls, flag=text, finding=str(entry.get("finding") or ""),
+            definition=str(entry.get("definition") or ""), side_flags=side_flags,
+            asymmetry=asym_text,
         ))
     return rows
 
@@ -266,7 +292,7 @@ def _quality(quality) -> tuple[list[tuple[str, str]], list[str]]:
     if not isinstance(quality, dict):
         return rows, notes
     for key, value in quality.items():
-        label = key.replace("_", " ")
+        label = QUALITY_LABELS.get(key, key.replace("_", " ").capitalize())
         if key in ("warnings", "notes", "flags", "messages") and isinstance(value, list):
             notes.extend(str(v) for v in value if v)
         elif isinstance(value, bool):
@@ -337,7 +363,8 @@ def load_result(result_dir: Path, files_url: str) -> tuple[dict | None, list[Vie
                     if text and all(text != g["text"] for g in vr.findings):
                         vr.findings.append({"label": "", "text": str(text), "flag_class": "none"})
             video = metrics.get("video") if isinstance(metrics.get("video"), dict) else {}
-            vr.fps = _num(video.get("fps")) or _num(metrics.get("fps"))
+            quality = metrics.get("quality") if isinstance(metrics.get("quality"), dict) else {}
+            vr.fps = _num(video.get("fps")) or _num(metrics.get("fps")) or _num(quality.get("fps"))
             for ev in metrics.get("events") or []:
                 if not isinstance(ev, dict) or _num(ev.get("time_s")) is None:
                     continue

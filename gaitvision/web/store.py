@@ -303,13 +303,17 @@ class JobStore:
                     out["failed"].append(row["id"])
         return out
 
+    def delete_row(self, job_id: str) -> bool:
+        """Forget the job (a worker still running it can no longer write to it)."""
+        with self._connect() as db:
+            return db.execute("DELETE FROM jobs WHERE id=?", (job_id,)).rowcount == 1
+
     def delete(self, job_id: str) -> bool:
         """Remove the job's row and its whole folder."""
         folder = self.job_dir(job_id)
-        with self._connect() as db:
-            cur = db.execute("DELETE FROM jobs WHERE id=?", (job_id,))
+        deleted = self.delete_row(job_id)
         remove_tree(folder, self.jobs_dir)
-        return cur.rowcount == 1
+        return deleted
 
 
 def remove_tree(path: Path, must_be_inside: Path) -> None:

@@ -10,6 +10,7 @@ as soon as a clip passes the limit.
 from __future__ import annotations
 
 import os
+import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -23,6 +24,8 @@ TEXT_FIELDS = ("runner_name", "height_cm", "speed_kmh", "notes")
 MAX_TEXT_BYTES = 8192
 MAX_PARTS = 16
 #: Extensions kept for stored clips (cosmetic only: the content is what gets checked).
+#: Disk space kept free beyond the upload itself.
+MIN_FREE_BYTES = 512 * 2**20
 VIDEO_EXTENSIONS = {".mp4", ".mov", ".m4v", ".webm", ".mkv", ".avi", ".3gp"}
 
 
@@ -36,6 +39,12 @@ class UploadTooLarge(UploadError):
     """A clip is bigger than the configured limit (HTTP 413)."""
 
     status_code = 413
+
+
+class UploadNoSpace(UploadError):
+    """The server's disk cannot take the upload (HTTP 507)."""
+
+    status_code = 507
 
 
 @dataclass
@@ -86,6 +95,12 @@ async def receive_upload(request: Request, dest_dir: Path, max_file_bytes: int) 
     declared = request.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > len(FILE_FIELDS) * max_file_bytes + slack:
         raise UploadTooLarge(too_large)
+
+    free = shutil.disk_usage(dest_dir).free
+    needed = (int(declared) if declared and declared.isdigit() else 0) + MIN_FREE_BYTES
+    if free < needed:
+        raise UploadNoSpace(f"The server has only {free / 2**30:.1f} GB of disk space left; "
+                            "delete old analyses under History or free some space.")
 
     form = UploadForm()
     state: dict = {"headers": {}, "field": b"", "value": b"", "part": None, "file": None,
@@ -139,7 +154,12 @@ async def receive_upload(request: Request, dest_dir: Path, max_file_bytes: int) 
             if part.size > max_file_bytes:
                 state["error"] = UploadTooLarge(too_large)
                 return
-            state["file"].write(data[start:end])
+            try:
+                state["file"].write(data[start:end])
+            except OSError as exc:
+                state["error"] = UploadNoSpace(
+                    f"The server could not store the upload ({exc.strerror or exc}); "
+                    "free some disk space on the server or delete old analyses.")
         elif state["text"] is not None:
             state["text"] += data[start:end]
             if len(state["text"]) > MAX_TEXT_BYTES:

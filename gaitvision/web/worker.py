@@ -111,7 +111,8 @@ def _watch_parent(parent_pid: int) -> None:
         if os.getppid() != parent_pid:
             log.warning("server process %s is gone; stopping the analysis", parent_pid)
             try:
-                os.killpg(0, signal.SIGKILL)
+                if os.getpgrp() == os.getpid():  # only our own group (see process_main)
+                    os.killpg(0, signal.SIGKILL)
             finally:
                 os._exit(3)
 

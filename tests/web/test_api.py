@@ -370,3 +370,25 @@ def test_host_and_origin_checks(tmp_path, small_video):
         r = c.post("/api/jobs", files={"side": ("a.mp4", small_video.read_bytes(), "video/mp4")},
                    headers={"Origin": "http://127.0.0.1:8000"})
         assert r.status_code == 201
+
+
+def test_delete_running_job_stops_worker_and_removes_files(live_server, small_video, tmp_path):
+    pidfile = tmp_path / "pids.txt"
+    server = live_server("gvweb_fakes:slow_analyze",
+                         env={"GV_FAKE_PIDFILE": str(pidfile), "GV_FAKE_SECONDS": "30"}).start()
+    c = httpx.Client(base_url=server.url)
+    jid = upload(c, small_video).json()["id"]
+    wait_status(c.get, jid, statuses=("running",))
+    deadline = time.monotonic() + 20
+    while not pidfile.exists() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    pid = int(pidfile.read_text().split()[0])
+    assert c.delete(f"/api/jobs/{jid}").json() == {"deleted": jid}
+    deadline = time.monotonic() + 10
+    while _pid_alive(pid) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not _pid_alive(pid)
+    time.sleep(1)
+    assert not (server.data_dir / "jobs" / jid).exists()
+    assert c.get(f"/api/jobs/{jid}").status_code == 404
+    assert c.get("/history").status_code == 200
