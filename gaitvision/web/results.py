@@ -60,8 +60,8 @@ def safe_rel(rel: str) -> str | None:
     """Normalise a relative path from a URL or manifest; None if it could leave the folder."""
     if not isinstance(rel, str) or not rel or "\x00" in rel or "\\" in rel or len(rel) > 300:
         return None
-    parts = PurePosixPath(rel).parts
-    if not parts or rel.startswith("/") or any(p in ("", ".", "..") for p in parts):
+    parts = rel.split("/")
+    if any(p in ("", ".", "..") for p in parts):
         return None
     if ":" in parts[0]:
         return None
@@ -297,7 +297,9 @@ def _quality(quality) -> tuple[list[tuple[str, str]], list[str]]:
             notes.extend(str(v) for v in value if v)
         elif isinstance(value, bool):
             rows.append((label, "yes" if value else "no"))
-        elif isinstance(value, (int, float)):
+        elif isinstance(value, int):
+            rows.append((label, str(value)))
+        elif isinstance(value, float):
             rows.append((label, fmt_num(value)))
         elif isinstance(value, str):
             rows.append((label, value))
