@@ -10,6 +10,8 @@ stays missing and is reported.
 
 from __future__ import annotations
 
+import warnings
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
@@ -109,7 +111,7 @@ def hampel(x: np.ndarray, half_window: int, sigmas: float = 3.0) -> tuple[np.nda
         return x.copy(), np.zeros(n, bool)
     padded = np.pad(x, k, mode="constant", constant_values=np.nan)
     windows = np.lib.stride_tricks.sliding_window_view(padded, 2 * k + 1)
-    with np.errstate(all="ignore"), _quiet_nan_warnings():
+    with np.errstate(all="ignore"), quiet_nan_warnings():
         med = np.nanmedian(windows, axis=1)
         mad = 1.4826 * np.nanmedian(np.abs(windows - med[:, None]), axis=1)
     out = np.abs(x - med) > sigmas * np.maximum(mad, 1e-9)
@@ -119,16 +121,12 @@ def hampel(x: np.ndarray, half_window: int, sigmas: float = 3.0) -> tuple[np.nda
     return y, out
 
 
-class _quiet_nan_warnings:
-    def __enter__(self):
-        import warnings
-
-        self._ctx = warnings.catch_warnings()
-        self._ctx.__enter__()
+@contextmanager
+def quiet_nan_warnings():
+    """Silence numpy's all-NaN warnings: missing frames are expected, not errors."""
+    with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
-
-    def __exit__(self, *exc):
-        return self._ctx.__exit__(*exc)
+        yield
 
 
 def lowpass(x: np.ndarray, fs: float, cutoff_hz: float, order: int = 4) -> np.ndarray:

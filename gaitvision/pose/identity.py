@@ -20,8 +20,13 @@ from __future__ import annotations
 import numpy as np
 from scipy.ndimage import median_filter
 
-from gaitvision.landmarks import BODY_PAIRS, LEG_PAIRS, LR_SWAP
+from gaitvision.filtering import quiet_nan_warnings
+from gaitvision.landmarks import BODY_PAIRS, INDEX, LR_SWAP
 from gaitvision.pose.track import CleaningReport, PoseTrack
+
+#: Landmarks whose labels BlazePose swaps together: the knee, and the foot (ankle,
+#: heel and toe move as one rigid unit, which makes a jump of the foot unmistakable).
+_SWAP_UNITS = (("knee",), ("ankle", "heel", "foot_index"))
 
 
 def _apply(track: PoseTrack, swap: np.ndarray) -> PoseTrack:
@@ -48,8 +53,9 @@ def swap_states(a: np.ndarray, b: np.ndarray, threshold: float, max_len: int) ->
 
     Parameters
     ----------
-    a, b : ndarray, shape (T, 2)
-        Positions labelled left and right.
+    a, b : ndarray, shape (T, 2) or (T, K, 2)
+        Positions labelled left and right (K points moved as one unit, distances
+        averaged over them).
     threshold : float
         Pixels of travel a correction must save.
     max_len : int
@@ -62,9 +68,15 @@ def swap_states(a: np.ndarray, b: np.ndarray, threshold: float, max_len: int) ->
     t = len(a)
     states = np.zeros(t, bool)
     with np.errstate(invalid="ignore"):
-        keep = np.linalg.norm(a[1:] - a[:-1], axis=1) + np.linalg.norm(b[1:] - b[:-1], axis=1)
-        cross = np.linalg.norm(a[1:] - b[:-1], axis=1) + np.linalg.norm(b[1:] - a[:-1], axis=1)
-        apart = np.linalg.norm(a - b, axis=1)
+        a = a.reshape(len(a), -1, 2)
+        b = b.reshape(len(b), -1, 2)
+
+        def dist(p, q):
+            return np.linalg.norm(p - q, axis=-1).mean(axis=-1)
+
+        keep = dist(a[1:], a[:-1]) + dist(b[1:], b[:-1])
+        cross = dist(a[1:], b[:-1]) + dist(b[1:], a[:-1])
+        apart = dist(a, b)
     gain = np.where(np.isfinite(keep) & np.isfinite(cross), keep - cross, 0.0)  # at i: i-1 -> i
     # Where the two points are close (a leg crossing) both labellings fit about equally
     # well: a run may end there, but only a jump between well-separated points starts one.
@@ -79,7 +91,7 @@ def swap_states(a: np.ndarray, b: np.ndarray, threshold: float, max_len: int) ->
         best_j = None
         for j in range(i + 1, min(t, i + max_len) + 1):
             exit_gain = gain[j - 1] if j < t else 0.0
-            if (exit_gain > 0 or j == t) and entry[i - 1] + exit_gain > threshold:
+            if entry[i - 1] + exit_gain > threshold:
                 best_j = j  # the first jump back ends the run
                 break
         if best_j is None:
@@ -94,9 +106,10 @@ def correct_leg_swaps(track: PoseTrack, jump_bodies: float = 0.1,
                       max_swap_s: float = 0.5) -> PoseTrack:
     """Undo left/right swaps of leg landmarks in a side-view track.
 
-    Each leg pair (knee, ankle, heel, toe) is checked on its own, because BlazePose
-    often swaps the lower leg while keeping the hips. Only runs up to ``max_swap_s``
-    long are undone: over a longer stretch the model's own labelling is kept.
+    The knee pair and the foot pair (ankle, heel and toe together) are checked on
+    their own, because BlazePose often swaps the lower leg while keeping the hips.
+    Only runs up to ``max_swap_s`` long are undone: over a longer stretch the model's
+    own labelling is kept.
 
     Parameters
     ----------
@@ -116,12 +129,16 @@ def correct_leg_swaps(track: PoseTrack, jump_bodies: float = 0.1,
     threshold = jump_bodies * _body_height_px(track)
     max_len = max(1, int(round(max_swap_s * track.fps)))
     any_swap = np.zeros(track.n_frames, bool)
-    for left, right in LEG_PAIRS[1:]:
+    for unit in _SWAP_UNITS:
+        left = [INDEX["left_" + p] for p in unit]
+        right = [INDEX["right_" + p] for p in unit]
         st = swap_states(track.xy[:, left], track.xy[:, right], threshold, max_len)
         st &= track.detected
         for name in ("xy", "z", "visibility", "world"):
             arr = getattr(out, name)
-            arr[st, left], arr[st, right] = arr[st, right].copy(), arr[st, left].copy()
+            rows = np.flatnonzero(st)
+            lv, rv = arr[np.ix_(rows, left)].copy(), arr[np.ix_(rows, right)].copy()
+            arr[np.ix_(rows, left)], arr[np.ix_(rows, right)] = rv, lv
         any_swap |= st
     rep = out.cleaning or CleaningReport()
     rep.swaps_corrected += int(any_swap.sum())
@@ -148,7 +165,7 @@ def correct_front_back_flips(track: PoseTrack, view: str, window_s: float = 0.5)
 
 def _body_height_px(track: PoseTrack) -> float:
     ys = track.xy[:, :, 1]
-    with np.errstate(all="ignore"):
+    with quiet_nan_warnings():
         h = np.nanmax(ys, axis=1) - np.nanmin(ys, axis=1)
     h = h[np.isfinite(h)]
     return float(np.median(h)) if h.size else float(track.frame_size[1]) / 2

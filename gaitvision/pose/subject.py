@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from gaitvision.filtering import runs
+from gaitvision.filtering import quiet_nan_warnings, runs
 from gaitvision.pose.track import PoseTrack
 
 _TORSO = [11, 12, 23, 24]
@@ -30,8 +30,8 @@ class SubjectReport:
 
 
 def _centre_and_size(track: PoseTrack) -> tuple[np.ndarray, np.ndarray]:
-    c = np.nanmean(track.xy[:, _TORSO], axis=1)
-    with np.errstate(all="ignore"):
+    with quiet_nan_warnings():
+        c = np.nanmean(track.xy[:, _TORSO], axis=1)
         ys = track.xy[:, :, 1]
         size = np.nanmax(ys, axis=1) - np.nanmin(ys, axis=1)
     return c, size
@@ -55,7 +55,7 @@ def keep_main_subject(track: PoseTrack, max_jump_bodies: float = 0.35,
     -------
     PoseTrack, SubjectReport
     """
-    with np.errstate(all="ignore"):
+    with quiet_nan_warnings():
         centre, size = _centre_and_size(track)
     det = track.detected & np.isfinite(centre[:, 0])
     seg_id = np.full(track.n_frames, -1)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from gaitvision.filtering import quiet_nan_warnings
 from gaitvision.landmarks import ANKLE, HEEL, HIP, SHOULDER, TOE
 from gaitvision.pose.track import PoseTrack, ViewEstimate
 
@@ -47,7 +48,8 @@ def facing_direction(track: PoseTrack) -> tuple[str, float]:
     for side in ("left", "right"):
         votes.append(xy[:, TOE[side], 0] - xy[:, HEEL[side], 0])
         votes.append(xy[:, TOE[side], 0] - xy[:, ANKLE[side], 0])
-    votes.append(xy[:, 0, 0] - np.nanmean(xy[:, _EARS, 0], axis=1))
+    with quiet_nan_warnings():
+        votes.append(xy[:, 0, 0] - np.nanmean(xy[:, _EARS, 0], axis=1))
     v = np.concatenate([np.sign(a[np.isfinite(a)]) for a in votes])
     if v.size == 0:
         return "left", 0.0

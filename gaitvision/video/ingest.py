@@ -258,11 +258,12 @@ def read_frame_times(path: str | os.PathLike) -> np.ndarray:
     container = _open(path)
     try:
         stream = container.streams.video[0]
-        t0 = float((stream.start_time or 0) * stream.time_base)
+        tb = float(stream.time_base)
+        t0 = float(stream.start_time or 0) * tb
         pts = [p.pts for p in container.demux(stream) if p.pts is not None and p.size > 0]
     finally:
         container.close()
-    return np.sort(np.asarray(pts, dtype=float)) * float(stream.time_base) - t0
+    return np.sort(np.asarray(pts, dtype=float)) * tb - t0
 
 
 def probe_video(path: str | os.PathLike, *, hash_content: bool = True) -> VideoInfo:
