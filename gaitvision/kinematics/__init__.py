@@ -15,9 +15,11 @@ from gaitvision.kinematics.analysis import (
     Reference,
     Stats,
     StrideRecord,
+    round_metric,
 )
+from gaitvision.kinematics.gait import analyze_gait
 
 __all__ = [
     "SCHEMA", "Curves", "GaitAnalysis", "GaitEvent", "GaitEvents", "MetricSummary", "Quality",
-    "Reference", "Stats", "StrideRecord",
+    "Reference", "Stats", "StrideRecord", "analyze_gait", "round_metric",
 ]

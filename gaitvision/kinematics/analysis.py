@@ -39,6 +39,19 @@ SCHEMA = "gaitvision.metrics/1"
 N_CURVE = 101  #: samples of a normalised curve, 0..100 % of the gait cycle
 SIDES = ("left", "right")
 FLAGS = ("within", "outside", "no_norm", "insufficient")
+_DECIMALS = {"deg": 1, "ms": 0, "spm": 1, "%": 1, "cm": 1, "leg lengths": 3,
+             "shoulder widths": 2}
+
+
+def round_metric(value: float | None, unit: str) -> float | None:
+    """Round a value for display and for ``metrics.json``: decimals by unit.
+
+    deg 1, ms 0, spm 1, % 1, cm 1, leg lengths 3, shoulder widths 2, others 2; NaN and
+    None give None.
+    """
+    if value is None or not math.isfinite(float(value)):
+        return None
+    return round(float(value), _DECIMALS.get(unit, 2))
 
 
 # --------------------------------------------------------------------------- events
@@ -118,24 +131,26 @@ class StrideRecord:
     inferred: bool = False
     excluded: str | None = None
     metrics: dict[str, float] = field(default_factory=dict)
+    mid_s: float = float("nan")  #: midstance: stance ankle under the mid-hip, else (IC+TO)/2
 
     @property
     def duration_s(self) -> float:
         """Stride time in seconds."""
         return self.end_s - self.start_s
 
-    def to_dict(self) -> dict:
-        """JSON form (NaN as None)."""
+    def to_dict(self, units: dict[str, str] | None = None) -> dict:
+        """JSON form (NaN as None); metric values rounded by ``units[name]``."""
+        units = units or {}
         d = asdict(self)
         d["duration_s"] = self.duration_s
-        d["metrics"] = {k: _num(v) for k, v in self.metrics.items()}
+        d["metrics"] = {k: round_metric(v, units.get(k, "")) for k, v in self.metrics.items()}
         return {k: _num(v) if isinstance(v, float) else v for k, v in d.items()}
 
     @classmethod
     def from_dict(cls, d: dict) -> StrideRecord:
         """Inverse of :meth:`to_dict`."""
         kw = {f.name: d[f.name] for f in fields(cls) if f.name in d}
-        for k in ("start_s", "end_s", "to_s", "start_frame", "end_frame"):
+        for k in ("start_s", "end_s", "to_s", "start_frame", "end_frame", "mid_s"):
             kw[k] = _flt(kw.get(k))
         kw["metrics"] = {k: _flt(v) for k, v in d.get("metrics", {}).items()}
         return cls(**kw)
@@ -161,10 +176,22 @@ class Stats:
         sd = float(np.std(v, ddof=1)) if v.size > 1 else float("nan")
         return cls(float(np.mean(v)), sd, float(np.median(v)), int(v.size))
 
-    def to_dict(self) -> dict:
-        """JSON form."""
-        return {"mean": _num(self.mean), "sd": _num(self.sd),
-                "median": _num(self.median), "n": self.n}
+    @classmethod
+    def harmonic(cls, values) -> Stats | None:
+        """Like :meth:`of`, but the mean is the harmonic mean (for rates)."""
+        st = cls.of(values)
+        if st is None:
+            return None
+        v = np.asarray(values, dtype=float)
+        v = v[np.isfinite(v) & (v != 0)]
+        if v.size:
+            st.mean = float(v.size / np.sum(1.0 / v))
+        return st
+
+    def to_dict(self, unit: str = "") -> dict:
+        """JSON form, rounded for the unit (:func:`round_metric`)."""
+        return {"mean": round_metric(self.mean, unit), "sd": round_metric(self.sd, unit),
+                "median": round_metric(self.median, unit), "n": self.n}
 
     @classmethod
     def from_dict(cls, d: dict | None) -> Stats | None:
@@ -222,11 +249,13 @@ class MetricSummary:
         """JSON form (the value of ``summary[NAME]`` in ``metrics.json``)."""
         return {
             "label": self.label, "unit": self.unit, "definition": self.definition,
-            "left": _st(self.left), "right": _st(self.right), "both": _st(self.both),
+            "left": _st(self.left, self.unit), "right": _st(self.right, self.unit),
+            "both": _st(self.both, self.unit),
             "reference": self.reference.to_dict(), "finding": self.finding,
             "flag": self.flag, "flags": dict(self.flags),
             "asymmetry": None if self.asymmetry is None
-            else {k: _num(v) for k, v in self.asymmetry.items()},
+            else {"diff": round_metric(self.asymmetry.get("diff"), self.unit),
+                  "pct": round_metric(self.asymmetry.get("pct"), "%")},
         }
 
     @classmethod
@@ -368,6 +397,15 @@ class GaitAnalysis:
 
     # ---------------------------------------------------------------- helpers
     @property
+    def units(self) -> dict[str, str]:
+        """Unit of each metric NAME in the summary (per-stride values use the same)."""
+        from gaitvision.kinematics.reference import METRICS
+
+        out = {k: m.unit for k, m in METRICS.items()}
+        out.update({k: m.unit for k, m in self.summary.items()})
+        return out
+
+    @property
     def asymmetry(self) -> dict[str, dict[str, float]]:
         """Left/right asymmetry per metric NAME (see :class:`MetricSummary`)."""
         return {k: m.asymmetry for k, m in self.summary.items() if m.asymmetry is not None}
@@ -409,10 +447,10 @@ class GaitAnalysis:
             "speed_kmh": self.speed_kmh,
             "leg_length_px": _num(self.leg_length_px),
             "summary": {k: m.to_dict() for k, m in self.summary.items()},
-            "asymmetry": {k: {kk: _num(vv) for kk, vv in v.items()}
-                          for k, v in self.asymmetry.items()},
+            "asymmetry": {k: m.to_dict()["asymmetry"] for k, m in self.summary.items()
+                          if m.asymmetry is not None},
             "events": self.events.to_list(),
-            "strides": [s.to_dict() for s in self.strides],
+            "strides": [s.to_dict(self.units) for s in self.strides],
             "curves": self.curves.to_json_dict(),
             "quality": self.quality.to_dict(),
             "files": {"strides": "strides.csv", "curves": "curves.csv", "series": "series.npz"},
@@ -517,8 +555,8 @@ def _lst(a: np.ndarray) -> list:
     return [_num(round(float(x), 4)) for x in a]
 
 
-def _st(s: Stats | None) -> dict | None:
-    return None if s is None else s.to_dict()
+def _st(s: Stats | None, unit: str = "") -> dict | None:
+    return None if s is None else s.to_dict(unit)
 
 
 def _c(v: float) -> str:

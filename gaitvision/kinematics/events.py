@@ -1,0 +1,302 @@
+"""Foot contacts on a treadmill: initial contact (IC) and toe-off (TO) of one foot.
+
+Method: "lowest point of the foot against its stance line, with tangent
+extrapolation".
+
+1. The foot's lowest point ``h(t)`` is the lower of its heel and toe keypoints (height
+   in leg lengths). On a treadmill the stance foot rests on the belt, so during stance
+   ``h`` follows a straight line in time: flat in side view, slowly sinking in a rear
+   view as the belt carries the foot toward the camera. In swing it is well above it.
+   This works for rearfoot (heel lands first) and forefoot strikers (toe lands first)
+   alike, the strike-pattern problem of single-landmark rules (Leitch 2011).
+2. Coarse stance windows: frames where the foot is low (lower part of its own range)
+   and slow (vertical speed well below its swing speeds), on a copy low-passed at
+   ``coarse_hz``.
+3. Refinement on the unfiltered signal: a line is fitted to ``h`` over the middle of
+   the window; the residual's robust SD sets a threshold ``delta``. IC is where the
+   descending foot meets the stance line, found by extrapolating the last two samples
+   above ``delta`` along their slope down to the line; TO likewise from the first two
+   samples after lift-off. Times are continuous (sub-frame), never snapped to a frame.
+   Because the extrapolation uses the foot's approach rather than a threshold
+   crossing, it does not shift with the noise level, and zero-lag smoothing of the
+   track (which rounds the corner symmetrically) biases it little.
+
+Heel lowest point / vertical velocity rules are the ones with the best running
+accuracy in Fellin 2010 and Pose2Sim's notes; the forward-coordinate rule (Zeni 2008)
+is weaker for running (``running-metrics.md``, "Gait events").
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.signal import butter, sosfiltfilt
+
+from gaitvision.landmarks import HEEL, TOE
+
+
+@dataclass
+class ContactParams:
+    """Settings of :func:`detect_contacts` (times in s, lengths in leg lengths)."""
+
+    coarse_hz: float = 8.0          #: low-pass for finding stance windows
+    low_fraction: float = 0.35      #: "low": below this share of the foot's height range
+    slow_fraction: float = 0.3      #: "slow": vertical speed below this share of its P90
+    min_window_s: float = 0.04      #: shorter candidate windows are dropped
+    bridge_s: float = 0.05          #: gaps shorter than this inside a window are bridged
+    delta_floor: float = 0.004      #: smallest residual threshold (leg lengths)
+    delta_sigmas: float = 3.0       #: threshold = this many robust SDs of the stance residual
+    max_search_s: float = 0.25      #: how far IC/TO are searched outside a window
+    belt_fraction: float = 0.5      #: side view: "riding the belt" = moving back faster than this
+    delta_x_floor: float = 0.012    #: smallest horizontal residual threshold (leg lengths)
+    persist_s: float = 0.015        #: a lift-off must last this long outside the threshold
+    fit_s: float = 0.02             #: span of the approach path followed back to the line
+    edge_margin_s: float = 0.03     #: contacts this close to the clip's ends are dropped
+
+
+@dataclass
+class Contact:
+    """One stance of one foot: IC and TO times (s) and how well the foot was seen."""
+
+    foot: str
+    ic: float
+    to: float
+    visibility: float
+    ic_ok: bool = True   #: IC found from the foot's approach (else from the window edge)
+    to_ok: bool = True
+
+    @property
+    def duration(self) -> float:
+        """Contact time, s."""
+        return self.to - self.ic
+
+
+def lowpass(x: np.ndarray, fs: float, cutoff_hz: float) -> np.ndarray:
+    """Zero-lag 2nd-order Butterworth low-pass of the finite part of ``x`` (NaN kept)."""
+    x = np.asarray(x, float)
+    ok = np.isfinite(x)
+    if cutoff_hz >= 0.45 * fs or ok.sum() < 16:
+        return x.copy()
+    y = np.interp(np.arange(len(x)), np.flatnonzero(ok), x[ok])
+    sos = butter(2, cutoff_hz / (fs / 2), output="sos")
+    y = sosfiltfilt(sos, y)
+    y[~ok] = np.nan
+    return y
+
+
+def lowest_point(p: np.ndarray, foot: str) -> np.ndarray:
+    """Height of the lower of the heel and toe keypoints (T,); NaN where both are missing."""
+    return np.fmin(p[:, HEEL[foot], 1], p[:, TOE[foot], 1])
+
+
+def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
+    m = np.concatenate([[False], np.asarray(mask, bool), [False]])
+    d = np.diff(m.astype(int))
+    return list(zip(np.flatnonzero(d == 1), np.flatnonzero(d == -1)))
+
+
+def stance_windows(t: np.ndarray, h: np.ndarray, params: ContactParams,
+                   x: np.ndarray | None = None) -> list[tuple[int, int]]:
+    """Coarse ``[start, end)`` frame ranges where the foot is low and slow.
+
+    With ``x`` (side view: the toe's forward position) "slow" means "moving back with
+    the belt": faster backward than ``belt_fraction`` of the belt speed, estimated as
+    the 15th percentile of the toe's backward speed.
+    """
+    fs = 1.0 / float(np.median(np.diff(t)))
+    hf = lowpass(h, fs, params.coarse_hz)
+    if np.isfinite(hf).sum() < 8:
+        return []
+    lo, hi = np.nanpercentile(hf, [5, 95])
+    with np.errstate(invalid="ignore"):
+        if x is not None and np.isfinite(x).sum() >= 8:
+            vx = np.gradient(lowpass(x, fs, params.coarse_hz), t)
+            belt = -np.nanpercentile(vx, 15)
+            cand = (hf < lo + 0.5 * (hi - lo)) & (vx < -params.belt_fraction * belt)
+        else:
+            v = np.gradient(hf, t)
+            vmax = np.nanpercentile(np.abs(v), 90)
+            cand = (hf < lo + params.low_fraction * (hi - lo)) & \
+                (np.abs(v) < params.slow_fraction * vmax)
+    bridge = int(round(params.bridge_s * fs))
+    out: list[list[int]] = []
+    for a, b in _runs(cand):
+        if out and a - out[-1][1] <= bridge:
+            out[-1][1] = b
+        else:
+            out.append([a, b])
+    return [(a, b) for a, b in out if (t[b - 1] - t[a]) >= params.min_window_s - 0.5 / fs]
+
+
+def _line(t: np.ndarray, h: np.ndarray) -> tuple[float, float]:
+    """Robust straight line h = a + b t (two passes, dropping large residuals)."""
+    ok = np.isfinite(h)
+    t, h = t[ok], h[ok]
+    if len(t) < 2:
+        return (float(h[0]) if len(h) else float("nan")), 0.0
+    b, a = np.polyfit(t, h, 1)
+    r = h - (a + b * t)
+    mad = np.median(np.abs(r - np.median(r))) * 1.4826
+    keep = np.abs(r) <= max(3 * mad, 1e-9)
+    if keep.sum() >= 2 and not keep.all():
+        b, a = np.polyfit(t[keep], h[keep], 1)
+    return float(a), float(b)
+
+
+def _residual(t, sig, core, t_ref):
+    """Residual of ``sig`` from a line fitted over ``core``."""
+    c0, c1 = _line(t[core] - t_ref, sig[core])
+    if not np.isfinite(c0):
+        return None
+    return sig - (c0 + c1 * (t - t_ref))
+
+
+def noise_sd(sig: np.ndarray, windows: list[tuple[int, int]]) -> float:
+    """Keypoint noise of ``sig`` (robust SD), from second differences inside stance.
+
+    In stance the foot moves on a straight line, so the second difference of its
+    position is noise alone, with variance 6 sigma^2 for white noise. Pooled over all
+    windows, this is steady even at 30 fps where one stance has only a few frames.
+    """
+    d2 = [np.diff(sig[a:b], 2) for a, b in windows if b - a >= 3]
+    d2 = np.concatenate(d2) if d2 else np.zeros(0)
+    d2 = d2[np.isfinite(d2)]
+    if d2.size < 3:
+        return 0.0
+    return 1.4826 * float(np.median(np.abs(d2 - np.median(d2)))) / np.sqrt(6.0)
+
+
+def refine(t: np.ndarray, h: np.ndarray, window: tuple[int, int], params: ContactParams,
+           x: tuple[np.ndarray, np.ndarray] | None = None,
+           noise: tuple[float, float] = (0.0, 0.0)) -> tuple[float, float, bool, bool] | None:
+    """Sub-frame IC and TO around one coarse window; None when it cannot be placed.
+
+    The foot departs from its stance line upward (``h``) and, in side view, also
+    horizontally: ``x = (heel, toe)`` forward positions, the heel for IC (it rides
+    the belt from a heel landing on, fitted over the first 45 % of the window) and the
+    toe for TO (it rides the belt until it leaves, fitted over the last 60 %). Before
+    IC the foot is behind the belt line, after TO ahead of it. Each
+    residual is divided by its threshold (``delta_sigmas`` times the ``noise`` SD of
+    height and forward position, or the floor) and the larger one is followed outward.
+    """
+    a, b = window
+    n = b - a
+    core = slice(a + n // 5, b - n // 5) if n >= 5 else slice(a, b)
+    t_ref = float(np.mean(t[core]))
+    ry = _residual(t, h, core, t_ref)
+    if ry is None:
+        return None
+    ry = ry / max(params.delta_sigmas * noise[0], params.delta_floor)
+    dt = float(np.median(np.diff(t)))
+    reach = int(round(params.max_search_s / dt))
+    rxs: list[np.ndarray | None] = [None, None]
+    if x is not None:
+        # Each point gets its own belt line where it rides the belt: the heel over the
+        # early part of the stance (it lifts at heel rise), the toe over the late part
+        # (a rolling foot's toe marker shifts early on). Slopes are free: in the image,
+        # markers on a rotating foot move at slightly different speeds.
+        m0, m1 = max(2, int(round(0.45 * n))), max(2, int(round(0.6 * n)))
+        rxs[0] = _residual(t, x[0], slice(a, a + m0), t_ref)
+        rxs[1] = _residual(t, x[1], slice(b - m1, b), t_ref)
+    dx = max(params.delta_sigmas * noise[1], params.delta_x_floor)
+    found = []
+    for k, step, start in ((0, -1, core.start), (1, +1, core.stop - 1)):
+        r = ry if rxs[k] is None else np.fmax(ry, np.abs(rxs[k]) / dx)
+        found.append(_edge(t, r, start, step, reach, params))
+    (ic, ic_ok), (to, to_ok) = found
+    if ic is None or to is None or to <= ic:
+        return None
+    return ic, to, ic_ok, to_ok
+
+
+def _edge(t, r, start, step, reach, params):
+    """Walk from ``start`` outward (``step`` = -1 for IC, +1 for TO) to the stance edge.
+
+    The edge is the first sample whose normalised residual ``r`` exceeds 1 and stays
+    above it for ``persist_s`` (a lone noisy sample is not a lift-off). A line fitted to
+    ``r`` over the next ``fit_s`` outward is followed back to ``r = 0``: the instant the
+    foot's path meets the stance line. Returns (time, from_slope); from_slope is False
+    when the path gave no usable slope and the threshold crossing was used instead.
+    """
+    n = len(r)
+    dt = float(np.median(np.diff(t)))
+    m = max(1, int(round(params.persist_s / dt)))
+    q = max(2, int(round(params.fit_s / dt)) + 1)
+    last_in = start
+    j = start
+    for _ in range(reach):
+        j += step
+        if j < 0 or j >= n:
+            return None, False
+        if not np.isfinite(r[j]):
+            continue
+        if r[j] <= 1.0:
+            last_in = j
+            continue
+        out = np.arange(j, j + step * (m + 1), step)
+        out = out[(out >= 0) & (out < n)]
+        if np.any(r[out][np.isfinite(r[out])] <= 1.0):
+            continue  # a noisy sample inside the stance
+        idx = np.arange(j, j + step * q, step)
+        idx = idx[(idx >= 0) & (idx < n)]
+        idx = idx[np.isfinite(r[idx])]
+        if len(idx) >= 2:
+            slope, icpt = np.polyfit(t[idx] - t[j], r[idx], 1)
+            if slope * step > 0:
+                te = t[j] - icpt / slope
+                lim = max(2 * dt, params.fit_s)
+                lo, hi = sorted((t[j], t[j] - step * lim))
+                return float(np.clip(te, lo, hi)), True
+        ri, rj = r[last_in], r[j]
+        f = (1.0 - ri) / (rj - ri) if rj != ri else 0.5
+        return float(t[last_in] + f * (t[j] - t[last_in])), False
+    return None, False
+
+
+def detect_contacts(t: np.ndarray, p: np.ndarray, vis: np.ndarray, foot: str,
+                    params: ContactParams | None = None, side_view: bool = True) -> list[Contact]:
+    """All stances of one foot.
+
+    Parameters
+    ----------
+    t : ndarray (T,)
+        Times, s.
+    p : ndarray (T, 33, 2)
+        Landmarks in leg lengths, column 1 pointing up (:class:`~.geometry.BodyFrame`).
+    vis : ndarray (T, 33)
+        Visibility.
+    foot : str
+        ``"left"`` or ``"right"``.
+    side_view : bool
+        Use the toe's forward motion with the belt as well as the foot's height.
+
+    Returns
+    -------
+    list of Contact
+        In time order, non-overlapping.
+    """
+    params = params or ContactParams()
+    h = lowest_point(p, foot)
+    x = (p[:, HEEL[foot], 0], p[:, TOE[foot], 0]) if side_view else None
+    fv = np.mean(vis[:, [HEEL[foot], TOE[foot]]], axis=1)
+    out: list[Contact] = []
+    windows = stance_windows(t, h, params, None if x is None else x[1])
+    noise = (noise_sd(h, windows), 0.0 if x is None else noise_sd(x[1], windows))
+    for w in windows:
+        res = refine(t, h, w, params, x, noise)
+        if res is None:
+            continue
+        ic, to, ic_ok, to_ok = res
+        if ic - t[0] < params.edge_margin_s or t[-1] - to < params.edge_margin_s:
+            continue  # cut by the clip's start or end: its other edge is unknown
+        sel = (t >= ic - 0.02) & (t <= to + 0.02)
+        v = float(np.mean(fv[sel])) if sel.any() else 0.0
+        c = Contact(foot, ic, to, v, ic_ok, to_ok)
+        if out and c.ic < out[-1].to:  # two windows of one stance: merge
+            prev = out[-1]
+            out[-1] = Contact(foot, min(prev.ic, c.ic), max(prev.to, c.to),
+                              (prev.visibility + c.visibility) / 2, prev.ic_ok, c.to_ok)
+            continue
+        out.append(c)
+    return out

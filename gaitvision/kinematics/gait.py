@@ -1,0 +1,309 @@
+"""``analyze_gait``: from a pose track to a :class:`GaitAnalysis`.
+
+Steps: view and direction -> body-centred coordinates -> foot contacts per foot
+(:mod:`.events`) -> a consistent left/right sequence (:mod:`.sequence`; a walk stops
+here) -> camera roll -> angle series -> per-stride metrics (:mod:`.side`,
+:mod:`.rear`) -> summaries with findings (:mod:`.reference`), curves and quality.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from gaitvision.errors import NoRunnerError, NotRunningError
+from gaitvision.kinematics.analysis import (
+    N_CURVE,
+    Curves,
+    GaitAnalysis,
+    GaitEvent,
+    GaitEvents,
+    Quality,
+    StrideRecord,
+)
+from gaitvision.kinematics.events import ContactParams, detect_contacts
+from gaitvision.kinematics.geometry import LEG_POINTS, body_frame, rear_series, side_series
+from gaitvision.kinematics.rear import TILT_DEG, camera_roll, drop_series
+from gaitvision.kinematics.rear import stride_metrics as rear_metrics
+from gaitvision.kinematics.reference import (
+    MIN_STRIDES,
+    REAR_METRICS,
+    SIDE_METRICS,
+    strike_class,
+    summarize,
+)
+from gaitvision.kinematics.sequence import Sequence, SequenceParams, Stride, build_sequence
+from gaitvision.kinematics.side import LEG_PER_HEIGHT, midstance
+from gaitvision.kinematics.side import stride_metrics as side_metrics
+from gaitvision.landmarks import HIP, SIDES, TOE
+from gaitvision.pose.track import PoseTrack, ViewEstimate
+from gaitvision.progress import ProgressCallback, report
+
+#: Side-view belt-line roll above which it is not trusted as camera roll (deg).
+MAX_SIDE_ROLL = 10.0
+
+
+def analyze_gait(track: PoseTrack, *, raw: PoseTrack | None = None, view: str | None = None,
+                 height_cm: float | None = None, speed_kmh: float | None = None,
+                 progress: ProgressCallback | None = None, on_walking: str = "raise",
+                 contact_params: ContactParams | None = None,
+                 sequence_params: SequenceParams | None = None) -> GaitAnalysis:
+    """Gait events and running metrics of one clip.
+
+    Parameters
+    ----------
+    track : PoseTrack
+        The runner's track, ideally identity-corrected and cleaned (angles are taken
+        from it).
+    raw : PoseTrack, optional
+        The same track before low-pass filtering; gait events are timed on it when
+        given, because low-pass filtering rounds the foot-strike and toe-off corners
+        and shortens contact times.
+    view : {"side", "rear", "front"}, optional
+        Overrides ``track.view``; "front" is analysed like "rear".
+    height_cm : float, optional
+        Runner's height: adds the metrics in cm.
+    speed_kmh : float, optional
+        Treadmill speed, recorded with the result.
+    progress : callable, optional
+        ``progress("kinematics", fraction)``.
+    on_walking : {"raise", "flag"}
+        What to do with a walk: raise :class:`NotRunningError`, or return an analysis
+        with ``quality.walking_detected`` and no running metrics.
+
+    Returns
+    -------
+    GaitAnalysis
+
+    Raises
+    ------
+    NotRunningError
+        The clip shows walking, or no steady gait at all.
+    """
+    report(progress, "kinematics", 0.0)
+    est = _view(track, view)
+    vname = "side" if est.view == "side" else "rear"
+    ev_track = raw if raw is not None else track
+    if ev_track.cleaning is None:  # nobody has checked the labels yet
+        ev_track = _identity(ev_track, est.view)
+        if raw is None:
+            track = ev_track
+    if not track.detected.any():
+        raise NoRunnerError("no runner was found in the clip; film the whole body, side-on "
+                            "or from behind.")
+    bf0 = body_frame(ev_track.times, ev_track.xy, ev_track.visibility, ev_track.frame_size,
+                     est.view, est.direction)
+    treadmill = _on_treadmill(bf0)
+    contacts = {f: detect_contacts(bf0.t, bf0.p, ev_track.visibility, f, contact_params,
+                                   side_view=(vname == "side" and treadmill)) for f in SIDES}
+    vis = {f: _leg_visibility(track, f) for f in SIDES}
+    seq = build_sequence(contacts, vis, sequence_params)
+    report(progress, "kinematics", 0.4)
+    if seq.walking:
+        msg = (f"this looks like walking, not running (duty factor {100 * seq.median_duty:.0f} %, "
+               "no flight phase); film a run to get running metrics.")
+        if on_walking == "raise":
+            raise NotRunningError(msg)
+    elif len(seq.strides) < 2:
+        raise NotRunningError("no steady running strides were found; film at least 10 s of "
+                              "treadmill running with the feet in view.")
+    # camera roll, then the angle series in the levelled frame
+    if vname == "side":
+        roll = _belt_roll(bf0, ev_track, seq)
+        use_roll = roll if np.isfinite(roll) and abs(roll) <= MAX_SIDE_ROLL else 0.0
+    else:
+        roll = camera_roll(track.times, track.xy, seq.strides)
+        use_roll = roll if np.isfinite(roll) else 0.0
+    bf = body_frame(track.times, track.xy, track.visibility, track.frame_size, est.view,
+                    est.direction, use_roll)
+    series = side_series(bf) if vname == "side" else rear_series(bf)
+    leg_cm = LEG_PER_HEIGHT * height_cm if height_cm else None
+    quality = _quality(track, seq, vis, roll, vname)
+    if not treadmill:
+        quality.notes.append("the runner moves across the frame: not a treadmill run; events "
+                             "were timed from foot height alone")
+    strides, per_side = [], {"left": [], "right": []}
+    if not seq.walking:
+        for s in seq.strides:
+            m = (side_metrics(bf, series, s, leg_cm) if vname == "side"
+                 else rear_metrics(bf, series, s))
+            rec = _record(track, s, m, len(per_side[s.foot]))
+            rec.mid_s = midstance(bf, s)
+            per_side[s.foot].append(rec)
+            strides.append(rec)
+    report(progress, "kinematics", 0.8)
+    summary = {} if seq.walking else _summaries(strides, vname, quality, roll)
+    curves = Curves() if seq.walking else _curves(bf, series, seq.strides, vname)
+    if vname == "rear":
+        for s in SIDES:
+            series[f"pelvic_drop_deg.{s}"] = drop_series(series, s)
+    events = _events(track, seq)
+    report(progress, "kinematics", 1.0)
+    return GaitAnalysis(
+        view=vname, direction=est.direction if vname == "side" else None,
+        video=track.video.to_dict(), events=events, strides=strides, summary=summary,
+        curves=curves, quality=quality, times=np.asarray(track.times, float),
+        frame_index=np.asarray(track.frame_index), series=series, height_cm=height_cm,
+        speed_kmh=speed_kmh, leg_length_px=bf.leg_px)
+
+
+# ------------------------------------------------------------------ steps
+def _view(track: PoseTrack, view: str | None) -> ViewEstimate:
+    from gaitvision.pose.view import classify_view, facing_direction
+
+    est = track.view
+    if view is not None and (est is None or est.view != view):
+        est = classify_view(track, override=view)
+    if est is None:
+        est = classify_view(track)
+    if est.view == "side" and est.direction is None:
+        est = ViewEstimate("side", facing_direction(track)[0], est.confidence, est.source)
+    return est
+
+
+def _identity(track: PoseTrack, view: str) -> PoseTrack:
+    from gaitvision.pose.identity import correct_front_back_flips, correct_leg_swaps
+
+    if view == "side":
+        return correct_leg_swaps(track)
+    return correct_front_back_flips(track, view)
+
+
+def _leg_visibility(track: PoseTrack, foot: str) -> float:
+    v = track.visibility[track.detected][:, LEG_POINTS[foot]]
+    return float(np.mean(v)) if v.size else 0.0
+
+
+def _on_treadmill(bf) -> bool:
+    """The mid-hip stays within about one leg length horizontally on a treadmill."""
+    x = bf.mid(HIP["left"], HIP["right"])[:, 0]
+    x = x[np.isfinite(x)]
+    return bool(x.size == 0 or np.percentile(x, 95) - np.percentile(x, 5) < 1.0)
+
+
+def _belt_roll(bf, track: PoseTrack, seq: Sequence) -> float:
+    """Side view: direction of the stance toe's path in the image = the belt's tilt."""
+    angles = []
+    for st in seq.stances:
+        if st.ic_inferred:
+            continue
+        sel = (track.times > st.ic + 0.2 * (st.to - st.ic)) & \
+            (track.times < st.to - 0.2 * (st.to - st.ic))
+        pts = track.xy[sel, TOE[st.foot]]
+        pts = pts[np.isfinite(pts).all(axis=1)]
+        if len(pts) < 2:
+            continue
+        dx, dy = pts[-1] - pts[0]
+        a = np.degrees(np.arctan2(-dy, dx))  # up = -y
+        a = (a + 90) % 180 - 90
+        angles.append(a)
+    return float(np.median(angles)) if angles else float("nan")
+
+
+def _record(track: PoseTrack, s: Stride, m: dict, index: int) -> StrideRecord:
+    return StrideRecord(
+        side=s.foot, index=index, start_s=s.stance.ic, end_s=s.end, to_s=s.stance.to,
+        start_frame=_frame_at(track, s.stance.ic), end_frame=_frame_at(track, s.end),
+        inferred=s.inferred, metrics=m)
+
+
+def _frame_at(track: PoseTrack, t: float) -> float:
+    return float(np.interp(t, track.times, track.frame_index.astype(float)))
+
+
+def _events(track: PoseTrack, seq: Sequence) -> GaitEvents:
+    ev = []
+    for st in seq.stances:
+        ev.append(GaitEvent(st.foot, "IC", st.ic, _frame_at(track, st.ic), st.ic_inferred))
+        ev.append(GaitEvent(st.foot, "TO", st.to, _frame_at(track, st.to), st.to_inferred))
+    return GaitEvents(ev)
+
+
+def _quality(track: PoseTrack, seq: Sequence, vis: dict, roll: float, view: str) -> Quality:
+    n = {f: sum(1 for s in seq.strides if s.foot == f) for f in SIDES}
+    q = Quality(
+        strides_left=n["left"], strides_right=n["right"], confidence_left=vis["left"],
+        confidence_right=vis["right"],
+        inferred_events=sum(s.ic_inferred + s.to_inferred for s in seq.stances),
+        camera_roll_deg=None if not np.isfinite(roll) else round(float(roll), 2),
+        tilt_suspected=bool(np.isfinite(roll) and abs(roll) > TILT_DEG),
+        too_few_strides=min(n.values()) < MIN_STRIDES, walking_detected=seq.walking,
+        detection_rate=track.detection_rate, fps=track.fps, notes=list(seq.notes))
+    lo, hi = sorted(vis.values())
+    if view == "side" and lo < 0.8 and hi - lo > 0.15:
+        q.hidden_leg = min(vis, key=vis.get)
+        q.notes.append(f"the {q.hidden_leg} leg was partly hidden (keypoint confidence "
+                       f"{lo:.2f} vs {hi:.2f}); its values are less certain")
+    if q.too_few_strides:
+        q.notes.append(f"fewer than {MIN_STRIDES} strides on a side: averages are indicative "
+                       "(Dingenen 2018)")
+    if q.tilt_suspected:
+        q.notes.append(f"camera roll about {roll:.1f} deg was estimated and undone; level the "
+                       "camera for the next recording")
+    if seq.walking:
+        q.notes.append(f"walking detected (duty factor {100 * seq.median_duty:.0f} %): no "
+                       "running metrics reported")
+    if track.fps < 50:
+        q.notes.append(f"{track.fps:.0f} fps: one frame is {1000 / track.fps:.0f} ms, so single "
+                       "contact times are uncertain by about that; 60-240 fps is better")
+    return q
+
+
+def _summaries(strides: list[StrideRecord], view: str, q: Quality, roll: float) -> dict:
+    names = SIDE_METRICS if view == "side" else REAR_METRICS
+    n = {"left": q.strides_left, "right": q.strides_right}
+    out = {}
+    for name in names:
+        vals = {f: [s.metrics.get(name, np.nan) for s in strides
+                    if s.side == f and s.excluded is None] for f in SIDES}
+        if not any(np.isfinite(v).any() for v in vals.values() if v):
+            continue
+        extra = ""
+        if name == "foot_strike_angle_deg":
+            classes = [strike_class(v) for f in SIDES for v in vals[f] if np.isfinite(v)]
+            if classes:
+                top = max(set(classes), key=classes.count)
+                extra = f"mostly {top} strikes ({classes.count(top)} of {len(classes)} strides)"
+        if name == "step_width_leg_lengths":
+            allv = [v for f in SIDES for v in vals[f] if np.isfinite(v)]
+            if allv:
+                k = sum(v < 0 for v in allv)
+                extra = f"the foot landed across the midline in {k} of {len(allv)} strides"
+        out[name] = summarize(name, vals, n, extra, harmonic=(name == "cadence_spm"))
+    if view == "rear" and np.isfinite(roll):
+        out["camera_roll_deg"] = summarize("camera_roll_deg", {"both": [roll]}, {})
+    return out
+
+
+def _curves(bf, series: dict, strides: list[Stride], view: str) -> Curves:
+    from gaitvision.kinematics.rear import REAR_CURVES
+    from gaitvision.kinematics.side import SIDE_CURVES
+
+    units = dict(SIDE_CURVES if view == "side" else REAR_CURVES)
+    if view == "side":
+        units["trunk_lean_deg"] = "deg"
+    pct = np.linspace(0, 1, N_CURVE)
+    per: dict[str, dict[str, list]] = {k: {"left": [], "right": []} for k in units}
+    to_pct: dict[str, list] = {"left": [], "right": []}
+    for s in strides:
+        tt = s.stance.ic + pct * s.duration
+        to_pct[s.foot].append(100 * (s.stance.to - s.stance.ic) / s.duration)
+        for name in units:
+            if name == "pelvic_obliquity_deg":
+                y = drop_series(series, s.foot)
+            else:
+                y = series.get(f"{name}.{s.foot}", series.get(name))
+            per[name][s.foot].append(_resample(bf.t, y, tt))
+    curves = Curves(units=units)
+    for name, sides in per.items():
+        curves.per_stride[name] = {f: np.array(v).reshape(-1, N_CURVE) for f, v in sides.items()}
+    curves.to_pct = {f: float(np.mean(v)) for f, v in to_pct.items() if v}
+    return curves
+
+
+def _resample(t: np.ndarray, y: np.ndarray, tt: np.ndarray) -> np.ndarray:
+    ok = np.isfinite(y)
+    if ok.sum() < 2:
+        return np.full(len(tt), np.nan)
+    out = np.interp(tt, t[ok], y[ok])
+    out[(tt < t[0]) | (tt > t[-1])] = np.nan
+    return out

@@ -1,0 +1,81 @@
+"""Rear-view (frontal) metrics of each stride, and the camera's roll.
+
+Definitions follow ``running-metrics.md`` ("Rear view"):
+
+- contralateral pelvic drop: the hip line vs horizontal at its deepest in each stance,
+  + when the swing side is lower, keyed by the stance side (Bramah 2018; 2D
+  reliability and smallest detectable difference, Dingenen 2018);
+- arm crossover: how far each wrist passes the body midline (the mid-hip ->
+  mid-shoulder line), peak per stride, in shoulder widths, + when it crosses, keyed
+  by arm; and whether it crossed at all (no validated norm: descriptive);
+- foot placement at IC: the ankle's lateral distance from the mid-hip, in leg lengths,
+  + on its own side, negative when the foot lands across the midline (cross-over
+  gait; Iskandar 2023, Souza 2016).
+
+A rolled camera tilts the hip line by the roll angle and so biases pelvic drop
+directly. With no standing trial or deck edge to level against, the roll is taken
+from the trunk's mean frontal-plane axis over whole strides, which is vertical for a
+runner who does not lean to one side on average; it is undone before measuring and
+reported, and a large value is flagged.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from gaitvision.kinematics.geometry import BodyFrame
+from gaitvision.kinematics.sequence import Stride
+from gaitvision.kinematics.side import at, peak, timing
+from gaitvision.landmarks import HIP, SHOULDER
+
+#: Roll above which the camera is reported as tilted (deg).
+TILT_DEG = 2.0
+
+
+def camera_roll(times: np.ndarray, xy: np.ndarray, strides: list[Stride]) -> float:
+    """Camera roll (deg, counter-clockwise on screen) from the trunk axis in image pixels.
+
+    Mean over whole strides of the mid-hip -> mid-shoulder direction's tilt from image
+    vertical; NaN when there is no stride.
+    """
+    hip = (xy[:, HIP["left"]] + xy[:, HIP["right"]]) / 2
+    sh = (xy[:, SHOULDER["left"]] + xy[:, SHOULDER["right"]]) / 2
+    d = sh - hip
+    tilt = np.degrees(np.arctan2(d[:, 0], -d[:, 1]))  # image y down: up is -y; top right = +
+    vals = []
+    for s in strides:
+        sel = (times >= s.stance.ic) & (times < s.end) & np.isfinite(tilt)
+        if sel.any():
+            vals.append(float(np.mean(tilt[sel])))
+    # a counter-clockwise roll moves the top of a vertical line to the left: tilt = -roll
+    return -float(np.median(vals)) if vals else float("nan")
+
+
+def stride_metrics(bf: BodyFrame, series: dict[str, np.ndarray], s: Stride) -> dict[str, float]:
+    """Every rear-view metric of one stride (keyed by its foot, which is also the arm)."""
+    t, f = bf.t, s.foot
+    ic, to, end = s.stance.ic, s.stance.to, s.end
+    out = timing(s)
+    drop = drop_series(series, f)
+    out["pelvic_drop_peak_deg"] = peak(t, drop, ic, to)
+    cross = peak(t, series[f"wrist_offset_sw.{f}"], ic, end)
+    out["arm_crossover_shoulder_widths"] = cross
+    out["arm_crossover_strides_pct"] = 100.0 * (cross > 0) if np.isfinite(cross) else np.nan
+    out["step_width_leg_lengths"] = at(t, series[f"foot_offset_ll.{f}"], ic)
+    return out
+
+
+def drop_series(series: dict[str, np.ndarray], stance_side: str) -> np.ndarray:
+    """Pelvic obliquity signed as drop for one stance side (+ = the other side lower)."""
+    ob = series["pelvic_obliquity_deg"]  # + = right hip lower
+    return ob if stance_side == "left" else -ob
+
+
+def shoulder_width_ll(bf: BodyFrame) -> float:
+    """Median shoulder width in leg lengths."""
+    w = np.abs(bf.p[:, SHOULDER["left"], 0] - bf.p[:, SHOULDER["right"], 0])
+    return float(np.nanmedian(w)) if np.isfinite(w).any() else float("nan")
+
+
+REAR_CURVES = {"pelvic_obliquity_deg": "deg", "wrist_offset_sw": "shoulder widths",
+               "foot_offset_ll": "leg lengths"}

@@ -1,0 +1,182 @@
+"""From each foot's contacts to a consistent left/right sequence of strides.
+
+Running physiology constrains the contacts the event detector finds:
+
+- each foot lands once per stride, and the feet alternate: between two ICs of one
+  foot there is exactly one IC of the other;
+- duplicates within a foot (a stance split in two by keypoint noise) are merged, and
+  spurious short contacts dropped;
+- where a foot's contact is missing or implausible (the far leg hidden behind the
+  treadmill console in side view), its IC is placed half a stride after the other
+  foot's IC and its TO one median contact time later, and both are marked
+  ``inferred`` (an assumption of step symmetry, stated in the quality section);
+- a run has a flight phase (duty factor under 50 %); a walk has double support. A
+  sequence whose median duty factor is 50 % or more is a walk.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from gaitvision.kinematics.events import Contact
+
+OTHER = {"left": "right", "right": "left"}
+
+
+@dataclass
+class SequenceParams:
+    """Settings of :func:`build_sequence`."""
+
+    min_contact_s: float = 0.06
+    max_contact_s: float = 1.5
+    stride_tolerance: float = 0.4      #: a stride within (1 +- this) x the median stride
+    alternation_tolerance: float = 0.2  #: other foot's IC within this share of a stride of
+    #:                                     the stride's midpoint, else it is re-placed
+    walk_duty: float = 0.5             #: median duty factor at or above which it is a walk
+
+
+@dataclass
+class Stance:
+    """A contact in the final sequence."""
+
+    foot: str
+    ic: float
+    to: float
+    ic_inferred: bool = False
+    to_inferred: bool = False
+    visibility: float = float("nan")
+
+
+@dataclass
+class Stride:
+    """IC to the next IC of the same foot, with the stance inside it."""
+
+    foot: str
+    stance: Stance
+    end: float                 #: next IC of the same foot
+    other_ic: float            #: IC of the other foot inside the stride (end of the step)
+    inferred: bool
+
+    @property
+    def duration(self) -> float:
+        """Stride time, s."""
+        return self.end - self.stance.ic
+
+
+@dataclass
+class Sequence:
+    """Stances and strides of both feet, and what was assumed to get them."""
+
+    stances: list[Stance]
+    strides: list[Stride]
+    stride_s: float
+    walking: bool
+    median_duty: float
+    median_flight_s: float
+    notes: list[str]
+
+
+def _stride_time(contacts: dict[str, list[Contact]]) -> float:
+    d = np.concatenate([np.diff([c.ic for c in cs]) for cs in contacts.values() if len(cs) > 1]
+                       or [np.zeros(0)])
+    d = d[d > 0.2]
+    if d.size == 0:
+        return float("nan")
+    t0 = float(np.median(d))
+    keep = d[(d > 0.6 * t0) & (d < 1.5 * t0)]
+    return float(np.median(keep)) if keep.size else t0
+
+
+def _clean_foot(cs: list[Contact], stride: float, p: SequenceParams) -> list[Contact]:
+    cs = [c for c in cs if p.min_contact_s <= c.duration <= p.max_contact_s]
+    out: list[Contact] = []
+    for c in cs:
+        if out and np.isfinite(stride) and c.ic - out[-1].ic < 0.6 * stride:
+            prev = out[-1]
+            if c.ic - prev.to < 0.1 * stride:  # one stance split in two
+                out[-1] = Contact(c.foot, prev.ic, c.to, (prev.visibility + c.visibility) / 2,
+                                  prev.ic_ok, c.to_ok)
+            elif c.duration > prev.duration:
+                out[-1] = c
+            continue
+        out.append(c)
+    return out
+
+
+def build_sequence(contacts: dict[str, list[Contact]], visibility: dict[str, float],
+                   params: SequenceParams | None = None) -> Sequence:
+    """Check, complete and pair the contacts of both feet.
+
+    Parameters
+    ----------
+    contacts : dict
+        ``{"left": [...], "right": [...]}`` from :func:`~.events.detect_contacts`.
+    visibility : dict
+        Mean visibility of each leg; the less visible leg is the one re-placed when
+        the two disagree.
+    """
+    p = params or SequenceParams()
+    notes: list[str] = []
+    stride = _stride_time(contacts)
+    feet = {f: _clean_foot(contacts.get(f, []), stride, p) for f in ("left", "right")}
+    stances = {f: [Stance(f, c.ic, c.to, visibility=c.visibility) for c in cs]
+               for f, cs in feet.items()}
+    if not np.isfinite(stride):
+        return Sequence([s for v in stances.values() for s in v], [], stride, False,
+                        float("nan"), float("nan"), ["too few contacts to find a stride"])
+    contact_med = {f: float(np.median([s.to - s.ic for s in v])) if v else float("nan")
+                   for f, v in stances.items()}
+    weaker = min(("left", "right"), key=lambda f: (visibility.get(f, 0.0), len(stances[f])))
+    n_inferred = 0
+    # Walk the better-seen foot's strides and make the other foot fit in each.
+    ref = OTHER[weaker]
+    for a, b in zip(stances[ref][:-1], stances[ref][1:]):
+        dur = b.ic - a.ic
+        if abs(dur / stride - 1) > p.stride_tolerance:
+            continue
+        mid = a.ic + dur / 2
+        inside = [s for s in stances[weaker] if a.ic < s.ic < b.ic]
+        good = [s for s in inside if abs(s.ic - mid) <= p.alternation_tolerance * dur]
+        if len(good) == 1 and len(inside) == 1:
+            continue
+        for s in inside:
+            stances[weaker].remove(s)
+        if good:
+            keep = min(good, key=lambda s: abs(s.ic - mid))
+            stances[weaker].append(keep)
+            continue
+        cm = contact_med[weaker] if np.isfinite(contact_med[weaker]) else contact_med[ref]
+        stances[weaker].append(Stance(weaker, mid, mid + cm, True, True, 0.0))
+        n_inferred += 1
+    stances[weaker].sort(key=lambda s: s.ic)
+    if n_inferred:
+        notes.append(f"{n_inferred} {weaker}-foot contacts were not seen and were placed "
+                     "half a stride after the other foot's (assumes even steps)")
+    strides = _pair(stances, stride, p)
+    duty = [s.stance.to - s.stance.ic for s in strides]
+    duty = np.array(duty) / np.array([s.duration for s in strides]) if strides else np.zeros(0)
+    flight = np.array([s.other_ic - s.stance.to for s in strides]) if strides else np.zeros(0)
+    med_duty = float(np.median(duty)) if duty.size else float("nan")
+    med_flight = float(np.median(flight)) if flight.size else float("nan")
+    walking = bool(duty.size and (med_duty >= p.walk_duty or med_flight < -0.02))
+    all_st = sorted(stances["left"] + stances["right"], key=lambda s: s.ic)
+    return Sequence(all_st, strides, stride, walking, med_duty, med_flight, notes)
+
+
+def _pair(stances: dict[str, list[Stance]], stride: float, p: SequenceParams) -> list[Stride]:
+    out: list[Stride] = []
+    for foot, sts in stances.items():
+        other = [s.ic for s in stances[OTHER[foot]]]
+        for a, b in zip(sts[:-1], sts[1:]):
+            dur = b.ic - a.ic
+            if abs(dur / stride - 1) > p.stride_tolerance or not (a.ic < a.to < b.ic):
+                continue
+            inside = [t for t in other if a.ic < t < b.ic]
+            if len(inside) != 1:
+                continue
+            out.append(Stride(foot, a, b.ic, inside[0],
+                              a.ic_inferred or a.to_inferred or b.ic_inferred))
+    out.sort(key=lambda s: s.stance.ic)
+    return out

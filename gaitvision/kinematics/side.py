@@ -1,0 +1,149 @@
+"""Side-view (sagittal) metrics of each stride.
+
+Definitions and sources are those of ``running-metrics.md`` ("Side view") and are
+repeated in :mod:`gaitvision.kinematics.reference`; sign conventions are those of
+:mod:`gaitvision.kinematics.geometry`. Values at an event are taken at the event's
+sub-frame time (at contact: extrapolated along the approach, see :func:`at_contact`);
+peaks are refined with a parabola through the highest sample and its neighbours, so
+30 and 240 fps give nearly the same numbers for smooth curves.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from gaitvision.kinematics.geometry import BodyFrame
+from gaitvision.kinematics.sequence import Stride
+from gaitvision.landmarks import ANKLE, HEEL, HIP
+
+#: Leg length as a share of body height: thigh 0.245 + leg 0.246 (Winter's anthropometry).
+LEG_PER_HEIGHT = 0.491
+
+
+def at(t: np.ndarray, y: np.ndarray, when: float) -> float:
+    """Linear interpolation of ``y`` at time ``when`` (NaN outside or next to a gap)."""
+    i = int(np.searchsorted(t, when))
+    if i <= 0 or i >= len(t):
+        return float(y[0]) if i == 0 and len(t) and abs(t[0] - when) < 1e-9 else float("nan")
+    y0, y1 = y[i - 1], y[i]
+    if not (np.isfinite(y0) and np.isfinite(y1)):
+        return float("nan")
+    f = (when - t[i - 1]) / (t[i] - t[i - 1])
+    return float(y0 + f * (y1 - y0))
+
+
+def at_contact(t: np.ndarray, y: np.ndarray, when: float) -> float:
+    """Value at the instant of contact, extrapolated from the last two frames before it.
+
+    The approach is smooth (free swing) while contact is an impact: interpolating
+    across the contact mixes in the post-impact motion and, at 30 fps, misses a knee
+    angle by several degrees; following the approach does not. Falls back to
+    :func:`at` when the frames before are missing.
+    """
+    i = int(np.searchsorted(t, when))  # t[i-1] < when <= t[i]
+    if i >= 2 and np.isfinite(y[i - 2]) and np.isfinite(y[i - 1]) and when - t[i - 1] < 0.1:
+        return float(y[i - 1] + (y[i - 1] - y[i - 2]) * (when - t[i - 1]) / (t[i - 1] - t[i - 2]))
+    return at(t, y, when)
+
+
+def peak(t: np.ndarray, y: np.ndarray, t0: float, t1: float, sign: float = 1.0) -> float:
+    """Largest (``sign`` = -1: smallest) value of ``y`` over [t0, t1], parabola-refined."""
+    sel = np.flatnonzero((t >= t0) & (t <= t1))
+    ends = [at(t, y, t0), at(t, y, t1)]
+    cand = [sign * v for v in ends if np.isfinite(v)]
+    if sel.size:
+        ys = sign * y[sel]
+        if np.isfinite(ys).any():
+            k = int(sel[np.nanargmax(ys)])
+            best = sign * y[k]
+            if 0 < k < len(y) - 1 and np.isfinite(y[k - 1]) and np.isfinite(y[k + 1]):
+                a, b, c = sign * y[k - 1], sign * y[k], sign * y[k + 1]
+                den = a - 2 * b + c
+                if den < 0:
+                    off = 0.5 * (a - c) / den
+                    if abs(off) <= 1 and t0 <= t[k] + off * (t[k + 1] - t[k]) <= t1:
+                        best = b - 0.25 * (a - c) * off
+            cand.append(best)
+    return sign * max(cand) if cand else float("nan")
+
+
+def span_mean(t: np.ndarray, y: np.ndarray, t0: float, t1: float) -> float:
+    """Time-weighted mean of ``y`` over [t0, t1] (trapezoid on the samples inside)."""
+    sel = (t > t0) & (t < t1)
+    tt = np.concatenate([[t0], t[sel], [t1]])
+    yy = np.concatenate([[at(t, y, t0)], y[sel], [at(t, y, t1)]])
+    ok = np.isfinite(yy)
+    if ok.sum() < 2:
+        return float("nan")
+    yy, tt = yy[ok], tt[ok]
+    return float(np.sum(0.5 * (yy[1:] + yy[:-1]) * np.diff(tt)) / (tt[-1] - tt[0]))
+
+
+def midstance(bf: BodyFrame, s: Stride) -> float:
+    """When the stance ankle passes under the mid-hip (forward), else mid-contact."""
+    f = s.foot
+    d = bf.p[:, ANKLE[f], 0] - bf.mid(HIP["left"], HIP["right"])[:, 0]
+    sel = np.flatnonzero((bf.t >= s.stance.ic) & (bf.t <= s.stance.to))
+    for i in sel[:-1]:
+        if np.isfinite(d[i]) and np.isfinite(d[i + 1]) and d[i] >= 0 > d[i + 1]:
+            return float(bf.t[i] + d[i] / (d[i] - d[i + 1]) * (bf.t[i + 1] - bf.t[i]))
+    return (s.stance.ic + s.stance.to) / 2
+
+
+def timing(s: Stride) -> dict[str, float]:
+    """Cadence, step, contact, flight time and duty factor of one stride."""
+    contact = s.stance.to - s.stance.ic
+    return {
+        "cadence_spm": 120.0 / s.duration,
+        "step_time_ms": 1000 * (s.other_ic - s.stance.ic),
+        "contact_time_ms": 1000 * contact,
+        "flight_time_ms": 1000 * (s.other_ic - s.stance.to),
+        "duty_factor_pct": 100 * contact / s.duration,
+    }
+
+
+def stride_metrics(bf: BodyFrame, series: dict[str, np.ndarray], s: Stride,
+                   leg_cm: float | None) -> dict[str, float]:
+    """Every side-view metric of one stride (NaN where it cannot be measured).
+
+    - knee flexion at IC and its stance peak (Bramah 2018); peak hip extension, thigh
+      vs vertical and vs trunk, over the stride (Souza; Moore 2016); tibia angle at IC
+      (Lieberman 2015);
+    - overstride: heel ahead of the mid-hip at IC, in leg lengths and cm (Lieberman 2015);
+    - foot-strike angle: sole vs belt at IC minus its angle over 25-50 % of stance,
+      where the foot is flat (Mo et al. 2021);
+    - trunk lean: mean over the stride (Teng & Powers 2014);
+    - vertical oscillation: mid-hip range over the step from this IC to the other
+      foot's IC.
+    """
+    t, f = bf.t, s.foot
+    ic, to, end = s.stance.ic, s.stance.to, s.end
+    out = timing(s)
+    out["knee_flexion_ic_deg"] = at_contact(t, series[f"knee_flexion_deg.{f}"], ic)
+    out["knee_flexion_stance_peak_deg"] = peak(t, series[f"knee_flexion_deg.{f}"], ic, to)
+    out["hip_extension_peak_deg"] = peak(t, series[f"hip_extension_deg.{f}"], ic, end)
+    out["hip_extension_vs_trunk_peak_deg"] = peak(
+        t, series[f"hip_extension_vs_trunk_deg.{f}"], ic, end)
+    out["tibia_angle_ic_deg"] = at_contact(t, series[f"tibia_angle_deg.{f}"], ic)
+    hip_fwd = bf.mid(HIP["left"], HIP["right"])[:, 0]
+    over = at_contact(t, bf.p[:, HEEL[f], 0] - hip_fwd, ic)
+    out["overstride_leg_lengths"] = over
+    foot = series[f"foot_angle_deg.{f}"]
+    c = to - ic
+    sel = (t >= ic + 0.25 * c) & (t <= ic + 0.5 * c)
+    flat = float(np.nanmedian(foot[sel])) if np.isfinite(foot[sel]).any() \
+        else at(t, foot, ic + 0.375 * c)
+    out["foot_strike_angle_deg"] = at_contact(t, foot, ic) - flat
+    out["trunk_lean_deg"] = span_mean(t, series["trunk_lean_deg"], ic, end)
+    hip_up = bf.mid(HIP["left"], HIP["right"])[:, 1]
+    vo = peak(t, hip_up, ic, s.other_ic) - peak(t, hip_up, ic, s.other_ic, sign=-1.0)
+    out["vertical_oscillation_leg_lengths"] = vo
+    if leg_cm:
+        out["overstride_cm"] = over * leg_cm
+        out["vertical_oscillation_cm"] = vo * leg_cm
+    return out
+
+
+SIDE_CURVES = {"knee_flexion_deg": "deg", "hip_extension_deg": "deg",
+               "hip_extension_vs_trunk_deg": "deg", "tibia_angle_deg": "deg",
+               "foot_angle_deg": "deg"}
