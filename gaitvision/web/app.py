@@ -250,7 +250,7 @@ def create_app(data_dir: str | os.PathLike = "gaitvision-data", *, token: str | 
         await delete_job(job_id)
         return RedirectResponse("/history", status_code=303)
 
-    @app.get("/jobs/{job_id}/files/{rel:path}")
+    @app.api_route("/jobs/{job_id}/files/{rel:path}", methods=["GET", "HEAD"])
     async def download(job_id: str, rel: str, download: int = 0):
         job = get_job_or_404(job_id)
         if job.status != DONE:

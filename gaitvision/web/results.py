@@ -348,8 +348,8 @@ def load_result(result_dir: Path, files_url: str) -> tuple[dict | None, list[Vie
                 vr.downloads.append(it)
             if kind == "video" or rel.endswith(".mp4"):
                 vr.player_files.append(it)
-        for coll in (vr.charts, vr.images, vr.downloads):
-            coll.sort(key=lambda d: d["path"])
+        # Manifest order (the report's order: IC, midstance, TO ...); downloads: videos first.
+        vr.downloads.sort(key=lambda d: {"video": 0, "data": 1}.get(d["kind"], 2))
         names = {PurePosixPath(p["path"]).name: p["path"] for p in vr.player_files}
         vr.player = names.get("annotated.mp4") or names.get("slowmo.mp4") or (
             vr.player_files[0]["path"] if vr.player_files else None)
