@@ -244,8 +244,8 @@ class Annotator:
         ang = abs(math.degrees(math.atan2(abs(float(d[1])), abs(float(d[0])) + 1e-9)))
         lower = "L" if pl[1] > pr[1] else "R"
         v = self.series_value("pelvic_obliquity_deg", row)
-        if v is not None:
-            ang = abs(v)
+        if v is not None:  # the analysis' value: + = right hip lower than left
+            ang, lower = abs(v), ("R" if v > 0 else "L")
         return ang, lower
 
     # ------------------------------------------------------------ drawing
@@ -259,7 +259,9 @@ class Annotator:
                   zoom: float = 1.0, emphasis: str | None = None) -> None:
         """Skeleton plus the measured angles (side: hip and knee; rear: pelvis, midline)."""
         xy, vis = self.points(row, offset, zoom)
-        draw.draw_skeleton(img, xy, vis, st, self.near)
+        # the side a still or loop is about is drawn bold, like the near side
+        bold = emphasis if (emphasis and self.view == "side") else self.near
+        draw.draw_skeleton(img, xy, vis, st, bold)
         if self.view == "side":
             self._side_angles(img, row, xy, vis, st, emphasis)
         else:

@@ -107,17 +107,18 @@ def _nansd(a):
 
 
 def _event_lines(ax, analysis: GaitAnalysis, sides) -> None:
+    """IC at 0 and 100 %, each side's mean toe-off dashed; labels along the bottom edge."""
     ax.axvline(0, color="0.3", lw=1)
     ax.axvline(100, color="0.3", lw=1)
-    ymax = ax.get_ylim()[1]
-    ax.text(0.5, ymax, " IC", va="top", ha="left", fontsize=7, color="0.3")
     lo, hi = ax.get_ylim()
+    ax.text(0.8, lo + 0.02 * (hi - lo), "IC", va="bottom", ha="left", fontsize=7, color="0.3")
     for k, side in enumerate(sides):
         to = analysis.curves.to_pct.get(side)
         if to is not None and math.isfinite(to):
             ax.axvline(to, color=style.SIDE_HEX[side], lw=1, ls="--")
-            ax.text(to, ymax - k * 0.07 * (hi - lo), f" TO {side[0].upper()}", va="top",
-                    ha="left", fontsize=7, color=style.SIDE_HEX[side])
+            ax.text(to + 0.8, lo + (0.02 + 0.07 * k) * (hi - lo), f"TO {side[0].upper()}",
+                    va="bottom", ha="left", fontsize=7, color=style.SIDE_HEX[side])
+    ax.set_ylim(lo, hi)
 
 
 def _reference_band(ax, analysis: GaitAnalysis, curve: str, to_pct: float) -> bool:

@@ -32,8 +32,9 @@ class Style:
     unit: int
 
     @classmethod
-    def for_size(cls, width: int, height: int) -> Style:
-        return cls(unit=max(2, int(round(min(width, height) / 240))))
+    def for_size(cls, width: int, height: int, scale: float = 1.0) -> Style:
+        """``scale`` > 1 for stills that are printed small (key frames in the PDF)."""
+        return cls(unit=max(2, int(round(min(width, height) / 240 * scale))))
 
     @property
     def line(self) -> int:
@@ -251,7 +252,7 @@ def draw_arc(img: np.ndarray, centre, v_ref, v_seg, radius: float, colour, st: S
     ref_len = radius * 1.6 if ref_len is None else ref_len
     end = c + vr * ref_len
     if dashed_ref:
-        dashed_line(img, c, end, (0, 0, 0), st.line + 2, 3 * st.unit)
+        dashed_line(img, c, end, (0, 0, 0), st.line + 1, 3 * st.unit)
         dashed_line(img, c, end, style.WHITE, max(1, st.line - 1), 3 * st.unit)
     a0, a1 = _angle_deg(vr), _angle_deg(vs)
     d = (a1 - a0 + 180) % 360 - 180

@@ -47,11 +47,11 @@ CAPTION = {
 
 
 def caption_lines(ann: Annotator, shot: KeyFrameShot) -> list[str]:
-    """Two caption lines: what the still shows, and the stride's values."""
+    """Caption lines: what the still shows, when, and the stride's values."""
     view = ann.view
     s = shot.stride
-    head = (f"{shot.side.upper()} {PHASE_TEXT[shot.phase]}  ·  t = {shot.time_s:.2f} s  ·  "
-            f"stride {s.index} (representative)")
+    head = f"{shot.side.upper()} {PHASE_TEXT[shot.phase]}"
+    when = f"t = {shot.time_s:.2f} s  ·  stride {s.index} (representative)"
     parts = []
     seen = set()
     for name, lab, dec in CAPTION[view].get(shot.phase, []):
@@ -63,7 +63,7 @@ def caption_lines(ann: Annotator, shot: KeyFrameShot) -> list[str]:
         unit = ann.a.summary[name].unit if name in ann.a.summary else ""
         parts.append(f"{lab} {style.fmt_live(v, unit, dec)}")
         seen.add(lab)
-    return [head, "   ".join(parts) if parts else "(no per-stride value at this phase)"]
+    return [head, when] + (parts[:3] if parts else ["(no per-stride value at this phase)"])
 
 
 def render_keyframe(ann: Annotator, shot: KeyFrameShot, height: int = KEYFRAME_HEIGHT
@@ -76,7 +76,7 @@ def render_keyframe(ann: Annotator, shot: KeyFrameShot, height: int = KEYFRAME_H
     img = cv2.resize(crop, (width, height), interpolation=cv2.INTER_CUBIC
                      if zoom > 1 else cv2.INTER_AREA)
     img = np.ascontiguousarray(img)
-    st = draw.Style.for_size(width, height)
+    st = draw.Style.for_size(width, height, scale=1.8)
     ann.draw_body(img, shot.row, st, offset=(shot.box[0], shot.box[1]), zoom=zoom,
                   emphasis=shot.side if ann.view == "side" else None)
     # the foot the phase is about
@@ -86,25 +86,29 @@ def render_keyframe(ann: Annotator, shot: KeyFrameShot, height: int = KEYFRAME_H
         draw.draw_event_marker(img, xy[j], shot.phase, shot.side, st, 0.0)
     lines = caption_lines(ann, shot)
     col = style.SIDE_RGB_VIDEO[shot.side]
-    band_font = max(14, int(width / 34))
-    head = draw.text_sprite(lines[0], band_font, col, None, True, 0)
-    sub = draw.text_sprite(lines[1], max(12, int(band_font * 0.85)), style.WHITE, None, False, 0)
+    band_font = max(16, int(width / 22))
+    sprites = [draw.text_sprite(lines[0], band_font, col, None, True, 0)]
+    for k, line in enumerate(lines[1:]):
+        sprites.append(draw.text_sprite(line, max(13, int(band_font * 0.72)),
+                                        style.GREY if k == 0 else style.WHITE, None, k > 0, 0))
     # shrink text sprites that are wider than the image
-    sprites = []
-    for sp in (head, sub):
+    for i, sp in enumerate(sprites):
         if sp.shape[1] > width - 16:
             k = (width - 16) / sp.shape[1]
-            sp = cv2.resize(np.asarray(sp), (width - 16, max(1, int(sp.shape[0] * k))),
-                            interpolation=cv2.INTER_AREA)
-        sprites.append(sp)
-    band_h = sum(sp.shape[0] for sp in sprites) + 24
+            sprites[i] = cv2.resize(np.asarray(sp), (width - 16, max(1, int(sp.shape[0] * k))),
+                                    interpolation=cv2.INTER_AREA)
+    # a fixed band (title, time, three value lines) so stills of a view line up
+    sub_h = draw.text_sprite("Ag", max(13, int(band_font * 0.72)), style.WHITE, None, True,
+                             0).shape[0]
+    fixed = draw.text_sprite("Ag", band_font, col, None, True, 0).shape[0] + 4 * (sub_h + 4)
+    band_h = max(fixed, sum(sp.shape[0] + 4 for sp in sprites)) + 14
     out = np.zeros((height + band_h, width, 3), np.uint8)
     out[:band_h] = (25, 25, 30)
     out[band_h:] = img
     y = 8
     for sp in sprites:
         draw.paste(out, sp, 8, y, "lt")
-        y += sp.shape[0] + 6
+        y += sp.shape[0] + 4
     return out
 
 

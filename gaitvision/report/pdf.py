@@ -20,6 +20,7 @@ Layout
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import math
 import os
@@ -46,7 +47,7 @@ from reportlab.platypus import (
     TableStyle,
 )
 
-from gaitvision.kinematics.analysis import GaitAnalysis, MetricSummary
+from gaitvision.kinematics.analysis import GaitAnalysis, MetricSummary, StrideRecord
 from gaitvision.report import charts, style
 from gaitvision.report.keyframes import PHASE_TEXT
 
@@ -84,13 +85,13 @@ def _styles() -> dict[str, ParagraphStyle]:
     return {
         "title": ParagraphStyle("title", parent=base, fontName="Helvetica-Bold", fontSize=18,
                                 leading=22, spaceAfter=4),
-        "h1": ParagraphStyle("h1", parent=base, fontName="Helvetica-Bold", fontSize=13,
-                             leading=16, spaceBefore=8, spaceAfter=4),
+        "h1": ParagraphStyle("h1", parent=base, fontName="Helvetica-Bold", fontSize=12.5,
+                             leading=15, spaceBefore=6, spaceAfter=3),
         "h2": ParagraphStyle("h2", parent=base, fontName="Helvetica-Bold", fontSize=10.5,
                              leading=13, spaceBefore=6, spaceAfter=3),
         "body": base,
         "small": ParagraphStyle("small", parent=base, fontSize=7.5, leading=9),
-        "cell": ParagraphStyle("cell", parent=base, fontSize=8, leading=9.5),
+        "cell": ParagraphStyle("cell", parent=base, fontSize=7.6, leading=9),
         "cellb": ParagraphStyle("cellb", parent=base, fontName="Helvetica-Bold", fontSize=8,
                                 leading=9.5),
         "tiny": ParagraphStyle("tiny", parent=base, fontSize=6.8, leading=8),
@@ -262,53 +263,71 @@ def session_section(views, session: dict, st) -> list:
 
 
 def summary_table(a: GaitAnalysis, st, width: float) -> Table:
+    """One row per metric: means ± SD per side and pooled, reference range, flag."""
     head = ["Metric", "Left", "Right", "Both", "Reference", "Flag"]
     rows = [[Paragraph(f"<b>{h}</b>", st["cell"]) for h in head]]
     for name in _ordered(a.summary):
         m = a.summary[name]
         u = style.unit_text(m.unit)
         lab = f"<b>{_esc(_label(m))}</b>" + (f" ({_esc(u)})" if u else "")
-        lab += f'<br/><font size="6.5" color="#666666">{_esc(name)}</font>'
-        ref = _esc(_range_text(m))
-        if m.reference and m.reference.source:
-            ref += f'<br/><font size="6.5" color="#666666">{_esc(m.reference.source)}</font>'
         rows.append([Paragraph(lab, st["cell"]), Paragraph(_stat_text(m.left), st["cell"]),
                      Paragraph(_stat_text(m.right), st["cell"]),
-                     Paragraph(_stat_text(m.both), st["cell"]), Paragraph(ref, st["cell"]),
-                     _flag_cell(m, st)])
-    cw = [0.29, 0.125, 0.125, 0.125, 0.21, 0.125]
+                     Paragraph(_stat_text(m.both), st["cell"]),
+                     Paragraph(_esc(_range_text(m)), st["cell"]), _flag_cell(m, st)])
+    cw = [0.33, 0.125, 0.125, 0.125, 0.175, 0.12]
     t = Table(rows, colWidths=[c * width for c in cw], repeatRows=1, hAlign="LEFT")
     t.setStyle(TableStyle([
         ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e8e8e8")),
-        ("ROWBACKGROUNDS", (0, 1), (-1, -1), [colors.white, colors.HexColor("#f6f6f6")]),
+        ("ROWBACKGROUNDS", (0, 1), (-1, -1), [colors.white, colors.HexColor("#f4f4f4")]),
         ("LINEBELOW", (0, 0), (-1, 0), 0.6, colors.HexColor("#888888")),
         ("VALIGN", (0, 0), (-1, -1), "TOP"),
-        ("TOPPADDING", (0, 0), (-1, -1), 2), ("BOTTOMPADDING", (0, 0), (-1, -1), 2),
+        ("TOPPADDING", (0, 0), (-1, -1), 1.2), ("BOTTOMPADDING", (0, 0), (-1, -1), 1.2),
     ]))
     return t
 
 
+#: Metrics that say the same thing in other units: one finding per group.
+SAME_FINDING = {"overstride_cm": "overstride", "overstride_leg_lengths": "overstride",
+                "vertical_oscillation_cm": "vertical_oscillation",
+                "vertical_oscillation_leg_lengths": "vertical_oscillation",
+                "hip_extension_vs_trunk_peak_deg": "hip_extension",
+                "hip_extension_peak_deg": "hip_extension"}
+
+
+def _asym_pct(m: MetricSummary) -> float | None:
+    """Asymmetry % when it means something: both sides measured, with the same sign."""
+    pct = (m.asymmetry or {}).get("pct")
+    if pct is None or not math.isfinite(pct) or m.left is None or m.right is None:
+        return None
+    if not (math.isfinite(m.left.mean) and math.isfinite(m.right.mean)):
+        return None
+    if m.left.mean * m.right.mean <= 0:
+        return None
+    return pct
+
+
 def pick_findings(views, n_max: int = 5) -> list[tuple[str, MetricSummary]]:
     """Three to five findings: outside-range first, then marked asymmetry, then the rest
-    of the important metrics, in :data:`IMPORTANCE` order."""
+    of the important metrics, in :data:`IMPORTANCE` order; one per metric (the side view's
+    when both views measure it) and one per group of :data:`SAME_FINDING`."""
     cands = []
     for a, _ in views:
         for name, m in a.summary.items():
             if not m.finding or m.flag == "insufficient":
                 continue
             rank = IMPORTANCE.index(name) if name in IMPORTANCE else len(IMPORTANCE)
-            asym = (m.asymmetry or {}).get("pct")
-            big_asym = asym is not None and math.isfinite(asym) and abs(asym) >= 10
-            tier = 0 if m.flag == "outside" else 1 if big_asym else 2 if (
-                m.flag == "within" and rank < len(IMPORTANCE)) else 3
+            asym = _asym_pct(m)
+            big_asym = asym is not None and abs(asym) >= 10
+            outside = m.flag == "outside" or "outside" in (m.flags or {}).values()
+            tier = 0 if outside else 1 if big_asym else 2 if rank < len(IMPORTANCE) else 3
             cands.append((tier, rank, a.view, name, m))
-    # side view first for a metric both views measure (cadence, contact time)
     cands.sort(key=lambda c: (c[0], c[1], c[2] != "side"))
     out, seen = [], set()
     for _, _, view, name, m in cands:
-        if name in seen:
+        key = SAME_FINDING.get(name, name)
+        if key in seen:
             continue
-        seen.add(name)
+        seen.add(key)
         out.append((view, m))
     return out[:n_max]
 
@@ -321,11 +340,12 @@ def findings_section(views, st) -> list:
                              "section.", st["body"]))
         return out
     for view, m in found:
-        src = f' <font color="#666666">[{_esc(m.reference.source)}]</font>' \
-            if m.reference and m.reference.source else ""
-        asym = (m.asymmetry or {}).get("pct")
+        src = ""
+        if m.reference and m.reference.source and m.reference.source not in m.finding:
+            src = f' <font color="#666666">[{_esc(m.reference.source)}]</font>'
+        asym = _asym_pct(m)
         extra = ""
-        if asym is not None and math.isfinite(asym) and abs(asym) >= 10:
+        if asym is not None and abs(asym) >= 10 and "asymmetr" not in m.finding.lower():
             extra = f" Left-right asymmetry {style.fmt_value(asym)}%."
         out.append(Paragraph(f"<b>{_esc(_label(m))}</b> ({view} view): {_esc(m.finding)}"
                              f"{_esc(extra)}{src}", st["bullet"], bulletText="•"))
@@ -530,6 +550,18 @@ def sources_section(views, st) -> list:
 
 
 # --------------------------------------------------------------------------- entry point
+def as_saved(a: GaitAnalysis) -> GaitAnalysis:
+    """The analysis with its summary and strides exactly as ``metrics.json`` holds them.
+
+    The numbers printed then match the data file character for character, whether the
+    analysis came fresh from kinematics (full precision) or from :meth:`GaitAnalysis.load`.
+    """
+    doc = a.to_json_dict()
+    return dataclasses.replace(
+        a, summary={k: MetricSummary.from_dict(k, v) for k, v in doc["summary"].items()},
+        strides=[StrideRecord.from_dict(s) for s in doc["strides"]])
+
+
 def render_pdf(views: list[tuple[GaitAnalysis, Path]], out_pdf: str | os.PathLike, *,
                session: dict | None = None, page_size: str = "A4") -> Path:
     """Write the combined PDF report for one or more views of the same run.
@@ -550,7 +582,8 @@ def render_pdf(views: list[tuple[GaitAnalysis, Path]], out_pdf: str | os.PathLik
     size = PAGE_SIZES.get(str(page_size).upper())
     if size is None:
         raise ValueError(f"page_size must be A4 or Letter, not {page_size!r}")
-    views = sorted(views, key=lambda v: 0 if v[0].view == "side" else 1)
+    views = [(as_saved(a), Path(d)) for a, d in
+             sorted(views, key=lambda v: 0 if v[0].view == "side" else 1)]
     st = _styles()
     width = size[0] - 2 * MARGIN
     try:
@@ -561,14 +594,19 @@ def render_pdf(views: list[tuple[GaitAnalysis, Path]], out_pdf: str | os.PathLik
     slots: list[tuple[_Slot, bytes]] = []
     story: list = []
     story += session_section(views, session, st)
+    story += findings_section(views, st)
     for a, _ in views:
         story.append(Paragraph(f"{a.view.capitalize()} view: summary (mean ± SD per side)",
                                st["h1"]))
         if a.summary:
             story.append(summary_table(a, st, width))
+            story.append(Paragraph(
+                "Flag: the pooled mean against the reference range from the literature "
+                "(within / outside); 'no norm' where no validated range exists, so the value "
+                "is descriptive. A side whose own mean disagrees is named under the flag.",
+                st["small"]))
         else:
             story.append(Paragraph("No metrics: see the data-quality section.", st["body"]))
-    story += findings_section(views, st)
     for a, vdir in views:
         story.append(PageBreak())
         story += keyframes_section(a, vdir, st, width)

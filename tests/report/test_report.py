@@ -100,7 +100,7 @@ def test_keyframes(result, view):
         with Image.open(p) as im:
             w, h = im.size
             assert im.mode == "RGB"
-        assert KEYFRAME_HEIGHT + 40 <= h <= KEYFRAME_HEIGHT + 200  # picture + caption band
+        assert KEYFRAME_HEIGHT + 60 <= h <= KEYFRAME_HEIGHT + 300  # picture + caption band
         assert 300 <= w <= 2 * KEYFRAME_HEIGHT
 
 
@@ -148,7 +148,6 @@ def test_pdf_pages_and_values(result):
     for _analysis, vdir in result["views"]:
         doc = json.loads((vdir / "metrics.json").read_text())
         for name, m in doc["summary"].items():
-            assert name in text
             for side in ("left", "right", "both"):
                 if m[side] is not None:
                     assert fmt_value(m[side]["mean"]) in text, (name, side)
