@@ -98,8 +98,8 @@ def headline_metrics(result_dir: Path) -> dict:
 def _scrub(message: str, inputs: list[dict], job_dir: Path) -> str:
     """Replace server storage paths in an error message with the uploaded file names."""
     for item in inputs:
-        path = str(job_dir / "uploads" / item["file"])
-        message = message.replace(path, item.get("name") or item["view"])
+        for path in (str(job_dir / "uploads" / item["file"]), f"uploads/{item['file']}"):
+            message = message.replace(path, item.get("name") or item["view"])
     message = message.replace(str(job_dir), "<job>")
     return " ".join(message.split())
 
@@ -156,16 +156,23 @@ def run_job(data_dir: str | os.PathLike, job_id: str, run_id: str, analyze: str 
         if not store.set_progress(job_id, run_id, stage, fraction):
             owned["ok"] = False
 
-    videos = [store.upload_dir(job_id) / item["file"] for item in job.inputs]
+    # Paths relative to the job folder (we chdir there below): what the result files
+    # record about the clip (metrics.json "video.path") then does not reveal the data folder.
+    videos = [Path("uploads") / item["file"] for item in job.inputs]
     views = [item["view"] for item in job.inputs]
     kwargs = dict(views=views, height_cm=job.height_cm, speed_kmh=job.speed_kmh,
                   runner_name=job.runner_name, notes=job.notes, progress=progress)
     if workers is not None:
         kwargs["workers"] = workers
     started = time.monotonic()
+    cwd = os.getcwd()
     try:
         fn = resolve_callable(analyze)
-        fn(videos, partial, **kwargs)
+        os.chdir(job_dir)
+        try:
+            fn(videos, partial, **kwargs)
+        finally:
+            os.chdir(cwd)
         if not (partial / "manifest.json").is_file():
             raise RuntimeError("the analysis finished without writing manifest.json")
         os.replace(partial, final)

@@ -30,6 +30,16 @@ def chromium_path() -> str | None:
     return shutil.which("chromium") or shutil.which("chromium-browser")
 
 
+def poll(predicate, timeout_s: float, interval_s: float = 0.1) -> None:
+    """Wait for ``predicate()`` (page.wait_for_function would need 'unsafe-eval', which
+    the app's Content-Security-Policy rightly refuses)."""
+    deadline = time.monotonic() + timeout_s
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError("timed out waiting for the page")
+        time.sleep(interval_s)
+
+
 def drive(base_url: str, clip: Path, screenshot: Path | None, timeout_s: float = 1200) -> dict:
     """Upload ``clip`` in the browser and check everything the results page promises.
 
@@ -83,8 +93,7 @@ def drive(base_url: str, clip: Path, screenshot: Path | None, timeout_s: float =
             # The player: visible, loaded, rate control, frame stepping, event jumps.
             video = page.locator("#video-side")
             expect(video).to_be_visible()
-            page.wait_for_function("document.querySelector('#video-side').readyState >= 2",
-                                   timeout=60_000)
+            poll(lambda: video.evaluate("v => v.readyState") >= 2, 60)
             panel = page.locator("#panel-side")
             panel.locator("button.rate[data-rate='1.0']").click()
             assert video.evaluate("v => v.playbackRate") == 1.0
@@ -96,8 +105,7 @@ def drive(base_url: str, clip: Path, screenshot: Path | None, timeout_s: float =
             page.locator("body").click(position={"x": 5, "y": 5})
             page.keyboard.press("ArrowRight")
             expect(frame_out).to_have_attribute("data-frame", "1")
-            page.wait_for_function(
-                f"Math.abs(document.querySelector('#video-side').currentTime - {1.5 / fps}) < 1e-3")
+            poll(lambda: abs(video.evaluate("v => v.currentTime") - 1.5 / fps) < 1e-3, 10)
             page.keyboard.press("ArrowRight")
             page.keyboard.press("ArrowLeft")
             expect(frame_out).to_have_attribute("data-frame", "1")
@@ -152,5 +160,12 @@ def test_browser_upload_progress_results_pdf(live_server, tmp_path):
           f"stages {out['stages']}, {out['metric_rows']} metric rows, {out['events']} events, "
           f"PDF {out['pdf_pages']} pages ({out['pdf_name']})")
     assert out["paused"]
+    # Nothing served reveals where the server keeps its data.
+    import httpx
+
+    (job,) = httpx.get(server.url + "/api/jobs").json()
+    assert job["status"] == "done" and "cadence_spm" in job["headline"]
+    metrics = httpx.get(f"{server.url}{job['url']}/files/side/metrics.json").text
+    assert str(server.data_dir) not in metrics and str(server.data_dir) not in out["pdf_text"]
     assert "Cadence" in out["pdf_text"] or "cadence" in out["pdf_text"].lower()
     assert SCREENSHOT.is_file()
