@@ -140,11 +140,17 @@ def _stances(analysis: GaitAnalysis) -> dict[str, list[tuple[float, float, bool]
     return out
 
 
-def midstance_time(stride: StrideRecord, track: PoseTrack, forward: float) -> float:
-    """When the stance ankle passes under the hip (else halfway between IC and TO)."""
+def midstance_time(stride: StrideRecord, track: PoseTrack, forward: float | None) -> float:
+    """Midstance: the analysis' own ``mid_s`` when it has one; else, in side view, when
+    the stance ankle passes under the hip; else halfway between IC and TO."""
+    mid = getattr(stride, "mid_s", None)
+    if mid is not None and math.isfinite(mid):
+        return float(mid)
     t0, t1 = stride.start_s, stride.to_s
     if not (math.isfinite(t0) and math.isfinite(t1)) or t1 <= t0:
         return t0
+    if forward is None:
+        return 0.5 * (t0 + t1)
     sel = (track.times >= t0) & (track.times <= t1)
     if sel.sum() >= 3:
         hip = track.xy[sel, HIP[stride.side], 0]
@@ -427,8 +433,8 @@ def plan_shots(ann: Annotator) -> list[KeyFrameShot]:
         s = ann.a.representative_stride(side)
         if s is None:
             continue
-        for phase, t in (("IC", s.start_s), ("midstance", midstance_time(s, ann.track,
-                                                                            ann.forward)),
+        fwd = ann.forward if ann.view == "side" else None
+        for phase, t in (("IC", s.start_s), ("midstance", midstance_time(s, ann.track, fwd)),
                          ("TO", s.to_s)):
             if not math.isfinite(t) or len(times) == 0:
                 continue

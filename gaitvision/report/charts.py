@@ -53,6 +53,15 @@ CURVE_TITLES = {
     "wrist_offset_sw": "Wrist position vs midline",
 }
 
+#: What a positive value means, for the y-axis label.
+CURVE_SIGN = {
+    "knee_flexion_deg": "+ = bent",
+    "hip_extension_deg": "+ = thigh behind vertical",
+    "hip_extension_vs_trunk_deg": "+ = thigh behind trunk line",
+    "pelvic_obliquity_deg": "+ = swing side lower",
+    "trunk_lean_deg": "+ = forward",
+}
+
 #: Metric NAMEs for the per-stride trend chart, in priority order.
 HEADLINE = {
     "side": ["cadence_spm", "contact_time_ms", "knee_flexion_ic_deg", "hip_extension_peak_deg",
@@ -168,7 +177,8 @@ def curves_figure(analysis: GaitAnalysis, names: list[str] | None = None) -> Fig
             unit = axis_unit(analysis.curves.units.get(name, ""))
             ax.set_title(CURVE_TITLES.get(name, name.replace("_", " ")))
             ax.set_xlabel("gait cycle (%), IC to next IC of the same foot")
-            ax.set_ylabel(unit)
+            hint = CURVE_SIGN.get(name)
+            ax.set_ylabel(f"{unit} ({hint})" if hint else unit)
             ax.legend(loc="best", frameon=False)
         for ax in axes[len(names):]:
             ax.set_visible(False)

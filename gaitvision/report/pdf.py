@@ -319,7 +319,8 @@ def pick_findings(views, n_max: int = 5) -> list[tuple[str, MetricSummary]]:
             asym = _asym_pct(m)
             big_asym = asym is not None and abs(asym) >= 10
             outside = m.flag == "outside" or "outside" in (m.flags or {}).values()
-            tier = 0 if outside else 1 if big_asym else 2 if rank < len(IMPORTANCE) else 3
+            important = rank < len(IMPORTANCE)
+            tier = 0 if outside else 1 if (big_asym and important) else 2 if important else 3
             cands.append((tier, rank, a.view, name, m))
     cands.sort(key=lambda c: (c[0], c[1], c[2] != "side"))
     out, seen = [], set()
@@ -439,7 +440,8 @@ def stride_table(a: GaitAnalysis, st, width: float) -> list:
     if not a.strides:
         out.append(Paragraph("No strides were found.", st["body"]))
         return out
-    per_table = 7
+    n_groups = max(1, math.ceil(len(names) / 8))
+    per_table = max(1, math.ceil(len(names) / n_groups))
     groups = [names[i:i + per_table] for i in range(0, len(names), per_table)] or [[]]
     for gi, group in enumerate(groups):
         head = ["Side", "#", "Start (s)", "Dur. (s)"]
@@ -460,7 +462,7 @@ def stride_table(a: GaitAnalysis, st, width: float) -> list:
                 marks.append(r)
             rows.append(row)
         fixed = [10 * mm, 8 * mm, 15 * mm, 14 * mm]
-        rest = (width - sum(fixed)) / max(1, len(group))
+        rest = min(24 * mm, (width - sum(fixed)) / max(1, len(group)))
         t = Table(rows, colWidths=fixed + [rest] * len(group), repeatRows=1, hAlign="LEFT")
         cmds = [("FONT", (0, 1), (-1, -1), "Helvetica", 7),
                 ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e8e8e8")),
@@ -509,7 +511,7 @@ def quality_section(a: GaitAnalysis, st) -> list:
     n_ev = len(a.events)
     items.append(f"Gait events: {n_ev} (IC and TO), of which {q.inferred_events} inferred "
                  "rather than seen (the foot was hidden).")
-    if q.hidden_leg:
+    if q.hidden_leg and not any("hidden" in str(n) for n in q.notes or []):
         items.append(f"The {q.hidden_leg} leg was mostly hidden: its values rest on fewer "
                      "visible frames.")
     if q.camera_roll_deg is not None and math.isfinite(float(q.camera_roll_deg)):
@@ -521,7 +523,10 @@ def quality_section(a: GaitAnalysis, st) -> list:
     if q.walking_detected:
         items.append("Walking detected (no flight phase): running metrics are not reported.")
     for note in q.notes or []:
-        items.append(_esc(note))
+        note = str(note).strip()
+        if note:
+            note = note[:1].upper() + note[1:]
+            items.append(_esc(note if note.endswith(".") else note + "."))
     for it in items:
         out.append(Paragraph(it, st["bullet"], bulletText="•"))
     return out
@@ -542,6 +547,11 @@ def sources_section(views, st) -> list:
                      "sit 30-50 mm from marker-based joint centres (Needham 2021) and 2D "
                      "treadmill angles differ from motion capture by about 5-8° (Van Hooren "
                      "2023). Where no validated norm exists the value is descriptive.",
+                     st["body"]),
+           Paragraph("Flags in the summary: the pooled mean against the reference range from "
+                     "the literature (within / outside); 'no norm' where no validated range "
+                     "exists, so the value is descriptive; a side whose own mean disagrees is "
+                     "named under the flag. Values are printed exactly as in metrics.json.",
                      st["body"])]
     if seen:
         out.append(Paragraph("References cited in the table: " + "; ".join(_esc(s) for s in seen)
@@ -600,11 +610,6 @@ def render_pdf(views: list[tuple[GaitAnalysis, Path]], out_pdf: str | os.PathLik
                                st["h1"]))
         if a.summary:
             story.append(summary_table(a, st, width))
-            story.append(Paragraph(
-                "Flag: the pooled mean against the reference range from the literature "
-                "(within / outside); 'no norm' where no validated range exists, so the value "
-                "is descriptive. A side whose own mean disagrees is named under the flag.",
-                st["small"]))
         else:
             story.append(Paragraph("No metrics: see the data-quality section.", st["body"]))
     for a, vdir in views:
