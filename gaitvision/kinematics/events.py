@@ -49,10 +49,13 @@ class ContactParams:
     delta_sigmas: float = 3.0       #: threshold = this many robust SDs of the stance residual
     max_search_s: float = 0.25      #: how far IC/TO are searched outside a window
     belt_fraction: float = 0.5      #: side view: "riding the belt" = moving back faster than this
-    delta_x_floor: float = 0.012    #: smallest horizontal residual threshold (leg lengths)
+    delta_x_floor: float = 0.012    #: smallest horizontal residual threshold at TO (leg lengths)
+    delta_ic_floor: float = 0.006   #: the same at IC (the heel meets the belt with a kink)
     persist_s: float = 0.015        #: a lift-off must last this long outside the threshold
-    fit_s: float = 0.02             #: span of the approach path followed back to the line
+    fit_s: float = 0.005            #: span of the approach path followed back to the line ...
+    fit_noisy_s: float = 0.03       #: ... or this, where keypoint noise sets the threshold
     edge_margin_s: float = 0.03     #: contacts this close to the clip's ends are dropped
+    ic_from_belt: bool = True       #: side view: time IC from the heel joining the belt alone
 
 
 @dataclass
@@ -199,30 +202,39 @@ def refine(t: np.ndarray, h: np.ndarray, window: tuple[int, int], params: Contac
         m0, m1 = max(2, int(round(0.45 * n))), max(2, int(round(0.6 * n)))
         rxs[0] = _residual(t, x[0], slice(a, a + m0), t_ref)
         rxs[1] = _residual(t, x[1], slice(b - m1, b), t_ref)
-    dx = max(params.delta_sigmas * noise[1], params.delta_x_floor)
     found = []
     for k, step, start in ((0, -1, core.start), (1, +1, core.stop - 1)):
-        r = ry if rxs[k] is None else np.fmax(ry, np.abs(rxs[k]) / dx)
-        found.append(_edge(t, r, start, step, reach, params))
+        floor = params.delta_ic_floor if k == 0 else params.delta_x_floor
+        dx = max(params.delta_sigmas * noise[1], floor)
+        if rxs[k] is None:
+            r = ry
+        elif k == 0 and params.ic_from_belt:
+            r = np.abs(rxs[k]) / dx
+        else:
+            r = np.fmax(ry, np.abs(rxs[k]) / dx)
+        noisy = params.delta_sigmas * max(noise[0] / params.delta_floor,
+                                          noise[1] / floor if x is not None else 0.0) > 1.0
+        span = params.fit_noisy_s if noisy else params.fit_s
+        found.append(_edge(t, r, start, step, reach, params, span))
     (ic, ic_ok), (to, to_ok) = found
     if ic is None or to is None or to <= ic:
         return None
     return ic, to, ic_ok, to_ok
 
 
-def _edge(t, r, start, step, reach, params):
+def _edge(t, r, start, step, reach, params, span):
     """Walk from ``start`` outward (``step`` = -1 for IC, +1 for TO) to the stance edge.
 
     The edge is the first sample whose normalised residual ``r`` exceeds 1 and stays
     above it for ``persist_s`` (a lone noisy sample is not a lift-off). A line fitted to
-    ``r`` over the next ``fit_s`` outward is followed back to ``r = 0``: the instant the
+    ``r`` over the next ``span`` seconds outward is followed back to ``r = 0``: the instant the
     foot's path meets the stance line. Returns (time, from_slope); from_slope is False
     when the path gave no usable slope and the threshold crossing was used instead.
     """
     n = len(r)
     dt = float(np.median(np.diff(t)))
     m = max(1, int(round(params.persist_s / dt)))
-    q = max(2, int(round(params.fit_s / dt)) + 1)
+    q = max(2, int(round(span / dt)) + 1)
     last_in = start
     j = start
     for _ in range(reach):
@@ -245,7 +257,7 @@ def _edge(t, r, start, step, reach, params):
             slope, icpt = np.polyfit(t[idx] - t[j], r[idx], 1)
             if slope * step > 0:
                 te = t[j] - icpt / slope
-                lim = max(2 * dt, params.fit_s)
+                lim = max(2 * dt, span)
                 lo, hi = sorted((t[j], t[j] - step * lim))
                 return float(np.clip(te, lo, hi)), True
         ri, rj = r[last_in], r[j]

@@ -38,8 +38,8 @@ from gaitvision.landmarks import HIP, SIDES, TOE
 from gaitvision.pose.track import PoseTrack, ViewEstimate
 from gaitvision.progress import ProgressCallback, report
 
-#: Side-view belt-line roll above which it is not trusted as camera roll (deg).
-MAX_SIDE_ROLL = 10.0
+#: Side view: belt-line tilt in the image above which the user is told (deg).
+SIDE_TILT_NOTE = 3.0
 
 
 def analyze_gait(track: PoseTrack, *, raw: PoseTrack | None = None, view: str | None = None,
@@ -108,8 +108,10 @@ def analyze_gait(track: PoseTrack, *, raw: PoseTrack | None = None, view: str | 
                               "treadmill running with the feet in view.")
     # camera roll, then the angle series in the levelled frame
     if vname == "side":
-        roll = _belt_roll(bf0, ev_track, seq)
-        use_roll = roll if np.isfinite(roll) and abs(roll) <= MAX_SIDE_ROLL else 0.0
+        # The stance foot's path gives the belt's line in the image, but a camera not
+        # quite perpendicular to the belt tilts it too (the foot sinks in the image as it
+        # nears the camera), so it is reported, not undone.
+        roll, use_roll = _belt_roll(bf0, ev_track, seq), 0.0
     else:
         roll = camera_roll(track.times, track.xy, seq.strides)
         use_roll = roll if np.isfinite(roll) else 0.0
@@ -130,9 +132,12 @@ def analyze_gait(track: PoseTrack, *, raw: PoseTrack | None = None, view: str | 
             rec.mid_s = midstance(bf, s)
             per_side[s.foot].append(rec)
             strides.append(rec)
+        _exclude_irregular(strides, quality)
     report(progress, "kinematics", 0.8)
-    summary = {} if seq.walking else _summaries(strides, vname, quality, roll)
-    curves = Curves() if seq.walking else _curves(bf, series, seq.strides, vname)
+    cadence = cadence_fit(seq)
+    summary = {} if seq.walking else _summaries(strides, vname, quality, roll, cadence)
+    kept = [s for s, r in zip(seq.strides, strides) if r.excluded is None]
+    curves = Curves() if seq.walking else _curves(bf, series, kept, vname)
     if vname == "rear":
         for s in SIDES:
             series[f"pelvic_drop_deg.{s}"] = drop_series(series, s)
@@ -220,12 +225,13 @@ def _events(track: PoseTrack, seq: Sequence) -> GaitEvents:
 
 def _quality(track: PoseTrack, seq: Sequence, vis: dict, roll: float, view: str) -> Quality:
     n = {f: sum(1 for s in seq.strides if s.foot == f) for f in SIDES}
+    rear = view == "rear"
     q = Quality(
         strides_left=n["left"], strides_right=n["right"], confidence_left=vis["left"],
         confidence_right=vis["right"],
         inferred_events=sum(s.ic_inferred + s.to_inferred for s in seq.stances),
-        camera_roll_deg=None if not np.isfinite(roll) else round(float(roll), 2),
-        tilt_suspected=bool(np.isfinite(roll) and abs(roll) > TILT_DEG),
+        camera_roll_deg=round(float(roll), 2) if rear and np.isfinite(roll) else None,
+        tilt_suspected=bool(rear and np.isfinite(roll) and abs(roll) > TILT_DEG),
         too_few_strides=min(n.values()) < MIN_STRIDES, walking_detected=seq.walking,
         detection_rate=track.detection_rate, fps=track.fps, notes=list(seq.notes))
     lo, hi = sorted(vis.values())
@@ -242,13 +248,85 @@ def _quality(track: PoseTrack, seq: Sequence, vis: dict, roll: float, view: str)
     if seq.walking:
         q.notes.append(f"walking detected (duty factor {100 * seq.median_duty:.0f} %): no "
                        "running metrics reported")
+    if not rear and np.isfinite(roll) and abs(roll) > SIDE_TILT_NOTE:
+        q.notes.append(f"the belt runs {roll:.1f} deg off horizontal in the image: the camera "
+                       "is tilted or not square to the belt; angles against vertical (trunk, "
+                       "thigh, shank) may be off by up to that much")
     if track.fps < 50:
         q.notes.append(f"{track.fps:.0f} fps: one frame is {1000 / track.fps:.0f} ms, so single "
                        "contact times are uncertain by about that; 60-240 fps is better")
     return q
 
 
-def _summaries(strides: list[StrideRecord], view: str, q: Quality, roll: float) -> dict:
+def _exclude_irregular(strides: list[StrideRecord], q: Quality,
+                       stride_tol: float = 0.1, contact_tol: float = 0.3) -> None:
+    """Leave out strides whose timing is far from the side's median (a missed event)."""
+    for side in SIDES:
+        recs = [r for r in strides if r.side == side]
+        if len(recs) < 3:
+            continue
+        d = np.median([r.duration_s for r in recs])
+        c = np.median([r.metrics["contact_time_ms"] for r in recs])
+        for r in recs:
+            if abs(r.duration_s / d - 1) > stride_tol:
+                r.excluded = f"stride time {1000 * r.duration_s:.0f} ms vs median {1000 * d:.0f}"
+            elif abs(r.metrics["contact_time_ms"] / c - 1) > contact_tol:
+                r.excluded = (f"contact time {r.metrics['contact_time_ms']:.0f} ms vs median "
+                              f"{c:.0f}")
+    n_ex = sum(r.excluded is not None for r in strides)
+    q.excluded_strides = n_ex
+    q.strides_left = sum(r.side == "left" and r.excluded is None for r in strides)
+    q.strides_right = sum(r.side == "right" and r.excluded is None for r in strides)
+    q.too_few_strides = min(q.strides_left, q.strides_right) < MIN_STRIDES
+    if n_ex:
+        q.notes.append(f"{n_ex} strides with irregular timing (likely a missed or misplaced "
+                       "event) were left out of the averages")
+
+
+def cadence_fit(seq: Sequence) -> dict[str, float]:
+    """Cadence (steps/min) from a straight-line fit of event times against cycle number.
+
+    Every seen IC and TO counts (each foot and event type with its own offset, one common
+    stride time), with outliers beyond 3 robust SDs dropped: steadier than averaging
+    stride times, which hangs on the two ends of each stride. Per side, the same fit
+    with that foot's events only.
+    """
+    out = {}
+    for key, feet in (("left", ("left",)), ("right", ("right",)), ("both", SIDES)):
+        groups = []
+        for f in feet:
+            for typ in ("IC", "TO"):
+                ts = np.array([st.ic if typ == "IC" else st.to for st in seq.stances
+                               if st.foot == f and not (st.ic_inferred if typ == "IC"
+                                                        else st.to_inferred)])
+                if len(ts) >= 3:
+                    groups.append(ts)
+        if not groups or not np.isfinite(seq.stride_s):
+            continue
+        rows, y, g = [], [], []
+        for gi, ts in enumerate(groups):
+            k = np.round((ts - ts[0]) / seq.stride_s)
+            rows += list(k)
+            y += list(ts)
+            g += [gi] * len(ts)
+        k, y, g = np.array(rows), np.array(y), np.array(g)
+        keep = np.ones(len(y), bool)
+        for _ in range(3):
+            a = np.column_stack([k] + [(g == i).astype(float) for i in range(len(groups))])
+            coef, *_ = np.linalg.lstsq(a[keep], y[keep], rcond=None)
+            r = y - a @ coef
+            mad = 1.4826 * np.median(np.abs(r[keep] - np.median(r[keep])))
+            new = np.abs(r) <= max(3 * mad, 0.01)
+            if (new == keep).all():
+                break
+            keep = new
+        if coef[0] > 0:
+            out[key] = 120.0 / float(coef[0])
+    return out
+
+
+def _summaries(strides: list[StrideRecord], view: str, q: Quality, roll: float,
+               cadence: dict[str, float]) -> dict:
     names = SIDE_METRICS if view == "side" else REAR_METRICS
     n = {"left": q.strides_left, "right": q.strides_right}
     out = {}
@@ -268,7 +346,8 @@ def _summaries(strides: list[StrideRecord], view: str, q: Quality, roll: float) 
             if allv:
                 k = sum(v < 0 for v in allv)
                 extra = f"the foot landed across the midline in {k} of {len(allv)} strides"
-        out[name] = summarize(name, vals, n, extra, harmonic=(name == "cadence_spm"))
+        out[name] = summarize(name, vals, n, extra, harmonic=(name == "cadence_spm"),
+                              means=cadence if name == "cadence_spm" else None)
     if view == "rear" and np.isfinite(roll):
         out["camera_roll_deg"] = summarize("camera_roll_deg", {"both": [roll]}, {})
     return out

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
+
 from gaitvision.kinematics.analysis import _DECIMALS, MetricSummary, Reference, Stats, round_metric
 
 MIN_STRIDES = 7  #: per side, for a stable average (Dingenen 2018, Phys Ther Sport 33:40)
@@ -199,17 +201,23 @@ def finding(m: MetricDef, left: Stats | None, right: Stats | None, both: Stats |
 
 
 def summarize(name: str, values: dict[str, list[float]], strides_per_side: dict[str, int],
-              extra: str = "", harmonic: bool = False) -> MetricSummary:
+              extra: str = "", harmonic: bool = False,
+              means: dict[str, float] | None = None) -> MetricSummary:
     """Stats, flag, asymmetry and finding of one metric from its per-stride values.
 
     ``harmonic``: the mean is the harmonic mean (for rates such as cadence, so that the
-    mean is steps over total time, not the average of per-stride rates).
+    mean is steps over total time, not the average of per-stride rates). ``means``
+    replaces the mean of ``"left"``, ``"right"`` or ``"both"`` by a better estimate
+    (e.g. cadence from a fit of all event times).
     """
     m = METRICS[name]
     stat = Stats.harmonic if harmonic else Stats.of
     left, right = stat(values.get("left", [])), stat(values.get("right", []))
     both = stat(list(values.get("left", [])) + list(values.get("right", []))
                 + list(values.get("both", [])))
+    for key, st in (("left", left), ("right", right), ("both", both)):
+        if means and st is not None and np.isfinite(means.get(key, np.nan)):
+            st.mean = float(means[key])
     asym = None
     if left is not None and right is not None:
         diff = left.mean - right.mean

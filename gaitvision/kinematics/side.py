@@ -32,17 +32,22 @@ def at(t: np.ndarray, y: np.ndarray, when: float) -> float:
     return float(y0 + f * (y1 - y0))
 
 
-def at_contact(t: np.ndarray, y: np.ndarray, when: float) -> float:
-    """Value at the instant of contact, extrapolated from the last two frames before it.
+def at_contact(t: np.ndarray, y: np.ndarray, when: float, frames: int = 3) -> float:
+    """Value at the instant of contact, extrapolated along the approach.
 
-    The approach is smooth (free swing) while contact is an impact: interpolating
-    across the contact mixes in the post-impact motion and, at 30 fps, misses a knee
-    angle by several degrees; following the approach does not. Falls back to
-    :func:`at` when the frames before are missing.
+    A straight line through the last ``frames`` frames before the contact is followed
+    to the contact time. The approach is free swing while contact is an impact:
+    interpolating across the contact mixes in the post-impact motion (at 30 fps it
+    misses the knee angle by several degrees), and a line through three frames rather
+    than two keeps single-frame keypoint noise from being amplified. Falls back to
+    :func:`at` when those frames are missing.
     """
     i = int(np.searchsorted(t, when))  # t[i-1] < when <= t[i]
-    if i >= 2 and np.isfinite(y[i - 2]) and np.isfinite(y[i - 1]) and when - t[i - 1] < 0.1:
-        return float(y[i - 1] + (y[i - 1] - y[i - 2]) * (when - t[i - 1]) / (t[i - 1] - t[i - 2]))
+    if i >= frames and when - t[i - 1] < 0.1:
+        tt, yy = t[i - frames:i], y[i - frames:i]
+        if np.isfinite(yy).all():
+            slope, icpt = np.polyfit(tt - when, yy, 1)
+            return float(icpt)
     return at(t, y, when)
 
 
