@@ -13,15 +13,18 @@ import threading
 import time
 from pathlib import Path
 
-import httpx
 import pytest
-from conftest import wait_status
-from fastapi.testclient import TestClient
 
-from gaitvision.errors import GaitVisionError
-from gaitvision.web import serve
-from gaitvision.web.app import create_app
-from gaitvision.web.store import MAX_ATTEMPTS, RUNNING, JobStore, new_job_id
+pytest.importorskip("fastapi", reason="web extras not installed (pip install 'gaitvision[web]')")
+
+import httpx  # noqa: E402
+from fastapi.testclient import TestClient  # noqa: E402
+from gvweb_helpers import wait_status  # noqa: E402
+
+from gaitvision.errors import GaitVisionError  # noqa: E402
+from gaitvision.web import serve  # noqa: E402
+from gaitvision.web.app import create_app  # noqa: E402
+from gaitvision.web.store import MAX_ATTEMPTS, RUNNING, JobStore, new_job_id  # noqa: E402
 
 
 @pytest.fixture
@@ -392,3 +395,14 @@ def test_delete_running_job_stops_worker_and_removes_files(live_server, small_vi
     assert not (server.data_dir / "jobs" / jid).exists()
     assert c.get(f"/api/jobs/{jid}").status_code == 404
     assert c.get("/history").status_code == 200
+
+
+def test_side_and_rear_upload_gives_two_tabs(client, small_video):
+    r = client.post("/api/jobs", files={"side": ("s.mp4", small_video.read_bytes(), "video/mp4"),
+                                        "rear": ("r.mp4", small_video.read_bytes(), "video/mp4")})
+    assert r.status_code == 201 and r.json()["views"] == ["side", "rear"]
+    wait_status(client.get, r.json()["id"])
+    page = client.get(r.json()["url"]).text
+    assert 'id="tab-side"' in page and 'id="tab-rear"' in page
+    assert 'id="metrics-rear"' in page and "Peak pelvic drop" in page
+    assert client.get(r.json()["url"] + "/files/rear/annotated.mp4").status_code == 200

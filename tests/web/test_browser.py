@@ -149,6 +149,7 @@ def test_browser_upload_progress_results_pdf(live_server, tmp_path):
         pytest.skip("chromium is not installed (apt-get install chromium)")
     pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
     pytest.importorskip("pypdf", reason="pypdf is not installed")
+    pytest.importorskip("fastapi", reason="web extras not installed (pip install 'gaitvision[web]')")
     clip = sample_side_clip()
     if clip is None:
         pytest.skip("no sample side clip in sample_videos/ and no ../shared/videos")
