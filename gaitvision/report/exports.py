@@ -106,6 +106,8 @@ def write_readme(out_dir: str | os.PathLike,
         "Re-render the videos, charts and report without running pose again:",
         "    gaitvision report THIS_FOLDER",
         "",
+        "IC = initial contact (the foot lands), TO = toe-off (the foot leaves the belt);",
+        "a stride runs from one IC to the next IC of the same foot.",
         "Conventions: left is drawn blue and right vermillion everywhere. Knee flexion is",
         "positive when bent; hip extension (thigh vs vertical) positive when the thigh is",
         "behind vertical; pelvic drop positive when the swing side is lower (keyed by the",
@@ -114,6 +116,14 @@ def write_readme(out_dir: str | os.PathLike,
         "second, so it lasts (clip duration / factor); no frames are invented.",
         "",
     ]
+    # files the pipeline wrote but did not list (e.g. series.npz) are described too
+    listed = {i["path"] for i in items}
+    for view in views or sorted({i["path"].split("/")[0] for i in items if "/" in i["path"]}):
+        for name in DESCRIPTIONS:
+            rel = f"{view}/{name}"
+            if rel not in listed and (out_dir / rel).is_file():
+                items.append({"path": rel, "label": ""})
+                listed.add(rel)
     top = [i for i in items if "/" not in i["path"]]
     by_view: dict[str, list[dict]] = {}
     for i in items:

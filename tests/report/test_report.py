@@ -182,3 +182,22 @@ def test_single_view_pdf_without_session(result, tmp_path):
     pdf = render_pdf([(analysis, vdir)], tmp_path / "rear.pdf")
     text = _text(pdf)
     assert "Rear view: summary" in text and "Side view" not in text
+
+
+def test_large_source_is_scaled_down(tmp_path):
+    """Frames larger than max_side are decoded smaller and the skeleton scaled to match."""
+    from gaitvision.report.annotate import render_videos
+
+    analysis, track, video = make_view(tmp_path / "src", "side", duration=1.6)
+    res = render_videos(analysis, track, video, tmp_path / "out", max_side=288)
+    facts = video_facts(res.annotated)
+    assert (facts["width"], facts["height"]) == (160, 288)
+    assert facts["frames"] == track.n_frames
+    assert res.annotator.scale == pytest.approx(0.5)
+    assert all(s.image is not None and s.image.shape[0] <= 288 for s in res.shots)
+
+
+def test_bad_slowmo_factor(result, tmp_path):
+    analysis, _vdir = result["views"][0]
+    with pytest.raises(ValueError):
+        render_view(analysis, result["tracks"]["side"], "unused.mp4", tmp_path, slowmo_factor=0)
