@@ -183,9 +183,10 @@ def create_app(data_dir: str | os.PathLike = "gaitvision-data", *, token: str | 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         recovered = store.recover()
-        if recovered["requeued"] or recovered["failed"]:
-            log.warning("start-up: re-queued %d job(s), failed %d after repeated restarts",
-                        len(recovered["requeued"]), len(recovered["failed"]))
+        if any(recovered.values()):
+            log.warning("start-up: re-queued %d job(s), failed %d after repeated restarts, "
+                        "removed %d cut-off upload(s)", len(recovered["requeued"]),
+                        len(recovered["failed"]), len(recovered["removed"]))
         job_queue.start()
         try:
             yield
@@ -323,6 +324,8 @@ def create_app(data_dir: str | os.PathLike = "gaitvision-data", *, token: str | 
         data = job.public()
         if job.status not in (DONE, FAILED) and job.started:
             data["elapsed_s"] = round(time.time() - job.started, 1)
+        if job.status == "queued":
+            data["queue_position"] = await run_in_threadpool(store.queue_position, job.id)
         return data
 
     @app.delete("/api/jobs/{job_id}")

@@ -283,13 +283,29 @@ class JobStore:
             )
             return cur.rowcount == 1
 
+    def queue_position(self, job_id: str) -> int | None:
+        """1 for the next queued job to start, 2 for the one after, ...; None if not queued."""
+        with self._connect() as db:
+            row = db.execute(
+                "SELECT COUNT(*) FROM jobs WHERE status=? AND created <= "
+                "(SELECT created FROM jobs WHERE id=? AND status=?)",
+                (QUEUED, job_id, QUEUED)).fetchone()
+        return row[0] or None
+
     def recover(self) -> dict[str, list[str]]:
         """Start-up: jobs left 'running' by a previous server are re-queued or failed.
 
         Nothing is silently lost: a job goes back in the queue until its worker has died
-        :data:`MAX_ATTEMPTS` times, then it fails with a reason.
+        :data:`MAX_ATTEMPTS` times, then it fails with a reason. Folders of uploads that
+        were cut off by the stop (no job row) are removed.
         """
-        out: dict[str, list[str]] = {"requeued": [], "failed": []}
+        out: dict[str, list[str]] = {"requeued": [], "failed": [], "removed": []}
+        with self._connect() as db:
+            known = {r[0] for r in db.execute("SELECT id FROM jobs").fetchall()}
+        for folder in self.jobs_dir.iterdir():
+            if valid_job_id(folder.name) and folder.name not in known and folder.is_dir():
+                remove_tree(folder, self.jobs_dir)
+                out["removed"].append(folder.name)
         with self._connect() as db:
             rows = db.execute("SELECT id, attempts FROM jobs WHERE status=?", (RUNNING,)).fetchall()
         for row in rows:

@@ -327,11 +327,18 @@ def test_recovery_fails_job_after_repeated_restarts(tmp_path):
         assert claimed is not None and claimed[0].id == jid
         assert store.get(jid).status == RUNNING and store.get(jid).attempts == attempt
         out = store.recover()  # as if the server died and started again
-    assert out == {"requeued": [], "failed": [jid]}
+    assert out == {"requeued": [], "failed": [jid], "removed": []}
     job = store.get(jid)
     assert job.status == "failed" and "server stopped during this analysis" in job.error
     # a stale run cannot overwrite the outcome
     assert not store.finish(jid, claimed[1], {})
+    # an upload cut off by the stop (folder, no row) is cleaned up; other folders are left
+    cut = store.jobs_dir / new_job_id()
+    (cut / "uploads").mkdir(parents=True)
+    (store.jobs_dir / "not-a-job").mkdir()
+    assert store.recover()["removed"] == [cut.name]
+    assert not cut.exists() and (store.jobs_dir / "not-a-job").is_dir()
+    assert store.job_dir(jid).parent == store.jobs_dir
 
 
 # -- access control ---------------------------------------------------------------------
@@ -386,6 +393,9 @@ def test_delete_running_job_stops_worker_and_removes_files(live_server, small_vi
     while not pidfile.exists() and time.monotonic() < deadline:
         time.sleep(0.1)
     pid = int(pidfile.read_text().split()[0])
+    second = upload(c, small_video).json()["id"]  # one worker: this one waits
+    assert c.get(f"/api/jobs/{second}").json()["queue_position"] == 1
+    assert c.delete(f"/api/jobs/{second}").status_code == 200
     assert c.delete(f"/api/jobs/{jid}").json() == {"deleted": jid}
     deadline = time.monotonic() + 10
     while _pid_alive(pid) and time.monotonic() < deadline:

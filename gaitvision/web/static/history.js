@@ -1,4 +1,4 @@
-// History page: confirm before deleting an analysis and its files.
+// History page: confirm before deleting; refresh while analyses are queued or running.
 (function () {
   "use strict";
   document.querySelectorAll(".delete-form").forEach(function (form) {
@@ -8,4 +8,7 @@
       }
     });
   });
+  if (document.querySelector(".status.running, .status.queued")) {
+    setTimeout(function () { window.location.reload(); }, 5000);
+  }
 })();

@@ -18,7 +18,9 @@
     pct.textContent = Math.round(p) + "%";
     var label = job.stage ? job.stage.charAt(0).toUpperCase() + job.stage.slice(1) : "";
     if (order.indexOf(job.stage) >= 0) label += " " + Math.round(job.stage_percent || 0) + "%";
-    stage.textContent = job.status === "queued" ? (job.message || "Waiting for a free worker") : label;
+    var waiting = job.message || "Waiting for a free worker";
+    if (job.queue_position > 1) waiting += " (" + (job.queue_position - 1) + " ahead in the queue)";
+    stage.textContent = job.status === "queued" ? waiting : label;
     title.textContent = job.status === "queued" ? "Waiting in the queue" : "Analysing";
     elapsed.textContent = job.elapsed_s ? "· " + Math.round(job.elapsed_s) + " s" : "";
     var idx = order.indexOf(job.stage);
