@@ -201,3 +201,25 @@ def test_bad_slowmo_factor(result, tmp_path):
     analysis, _vdir = result["views"][0]
     with pytest.raises(ValueError):
         render_view(analysis, result["tracks"]["side"], "unused.mp4", tmp_path, slowmo_factor=0)
+
+
+VIDEOS = Path(__file__).resolve().parents[2].parent / "shared" / "videos"
+
+
+@pytest.mark.real
+def test_real_rotated_clip_renders_upright(tmp_path):
+    """The phone-style rot90 .mov (stored landscape) renders upright, every frame, on time."""
+    clip = VIDEOS / "treadmill_side_male_rot90.mov"
+    if not clip.exists():
+        pytest.skip(f"{clip} not present (shared videos are outside the repo)")
+    from gaitvision.report.annotate import render_videos
+    from tests.report.synth import make_analysis, make_track
+
+    track = make_track("side", width=720, height=1280, fps=30.0, duration=12.0,
+                       video_path=str(clip))
+    res = render_videos(make_analysis(track), track, clip, tmp_path, slowmo_factor=0.25)
+    ann, slow = video_facts(res.annotated), video_facts(res.slowmo)
+    assert (ann["width"], ann["height"]) == (720, 1280)
+    assert ann["frames"] == slow["frames"] == 360
+    assert ann["fps"] == pytest.approx(30.0) and ann["duration_s"] == pytest.approx(12.0)
+    assert slow["fps"] == pytest.approx(7.5) and slow["duration_s"] == pytest.approx(48.0)
