@@ -74,7 +74,7 @@ class GuardMiddleware:
             return await _plain(400, "Unknown Host header.")(scope, receive, send)
         method = scope["method"]
         origin = headers.get("origin")
-        if method not in SAFE_METHODS and origin and origin != "null":
+        if method not in SAFE_METHODS and origin:  # "null" (sandboxed frames) is refused too
             if origin.split("://", 1)[-1].rstrip("/") != host:
                 return await _plain(403, "Cross-origin request refused.")(scope, receive, send)
         if self.token:

@@ -377,9 +377,14 @@ def test_host_and_origin_checks(tmp_path, small_video):
         r = c.post("/api/jobs", files={"side": ("a.mp4", small_video.read_bytes(), "video/mp4")},
                    headers={"Origin": "http://evil.example"})
         assert r.status_code == 403
+        assert c.post("/jobs/" + "a" * 32 + "/delete", headers={"Origin": "null"}).status_code == 403
         r = c.post("/api/jobs", files={"side": ("a.mp4", small_video.read_bytes(), "video/mp4")},
                    headers={"Origin": "http://127.0.0.1:8000"})
         assert r.status_code == 201
+        # A plain HTML form post (no JavaScript) is redirected to the job's page.
+        r = c.post("/api/jobs", files={"side": ("a.mp4", small_video.read_bytes(), "video/mp4")},
+                   headers={"Accept": "text/html"}, follow_redirects=False)
+        assert r.status_code == 303 and r.headers["location"].startswith("/jobs/")
 
 
 def test_delete_running_job_stops_worker_and_removes_files(live_server, small_video, tmp_path):
