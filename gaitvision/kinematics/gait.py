@@ -38,6 +38,10 @@ from gaitvision.landmarks import HIP, SIDES, TOE
 from gaitvision.pose.track import PoseTrack, ViewEstimate
 from gaitvision.progress import ProgressCallback, report
 
+#: Walk-run transition Froude number (Alexander 1989).
+WALK_FROUDE = 0.5
+#: Leg length assumed when the runner's height is not given (m).
+DEFAULT_LEG_M = 0.85
 #: Side view: belt-line tilt in the image above which the user is told (deg).
 SIDE_TILT_NOTE = 3.0
 
@@ -67,8 +71,10 @@ def analyze_gait(track: PoseTrack, *, raw: PoseTrack | None = None, view: str | 
     progress : callable, optional
         ``progress("kinematics", fraction)``.
     on_walking : {"raise", "flag"}
-        What to do with a walk: raise :class:`NotRunningError`, or return an analysis
-        with ``quality.walking_detected`` and no running metrics.
+        What to do with a walk (or no steady run at all): raise
+        :class:`NotRunningError`, or return an analysis with
+        ``quality.walking_detected`` set, the reason in ``quality.notes`` and no running
+        metrics.
 
     Returns
     -------
@@ -93,19 +99,21 @@ def analyze_gait(track: PoseTrack, *, raw: PoseTrack | None = None, view: str | 
     bf0 = body_frame(ev_track.times, ev_track.xy, ev_track.visibility, ev_track.frame_size,
                      est.view, est.direction)
     treadmill = _on_treadmill(bf0)
+    leg_m = LEG_PER_HEIGHT * height_cm / 100 if height_cm else DEFAULT_LEG_M
+    froude = None if treadmill else froude_number(bf0, leg_m)
     contacts = {f: detect_contacts(bf0.t, bf0.p, ev_track.visibility, f, contact_params,
                                    side_view=(vname == "side" and treadmill)) for f in SIDES}
     vis = {f: _leg_visibility(track, f) for f in SIDES}
     seq = build_sequence(contacts, vis, sequence_params)
     report(progress, "kinematics", 0.4)
-    if seq.walking:
-        msg = (f"this looks like walking, not running (duty factor {100 * seq.median_duty:.0f} %, "
-               "no flight phase); film a run to get running metrics.")
+    reason = not_running_reason(seq, froude, leg_m)
+    if reason is not None:
+        seq.walking = True
         if on_walking == "raise":
-            raise NotRunningError(msg)
-    elif len(seq.strides) < 2:
-        raise NotRunningError("no steady running strides were found; film at least 10 s of "
-                              "treadmill running with the feet in view.")
+            raise NotRunningError(
+                f"this does not look like running ({reason}); film at least 10 s of treadmill "
+                "running, side-on or from behind, with the whole body in view.")
+        seq.notes.append(f"not a steady run: {reason}")
     # camera roll, then the angle series in the levelled frame
     if vname == "side":
         # The stance foot's path gives the belt's line in the image, but a camera not
@@ -179,10 +187,55 @@ def _leg_visibility(track: PoseTrack, foot: str) -> float:
 
 
 def _on_treadmill(bf) -> bool:
-    """The mid-hip stays within about one leg length horizontally on a treadmill."""
+    """The mid-hip stays within about a leg length horizontally on a treadmill.
+
+    Overground, a runner (or walker) crosses the frame: several leg lengths.
+    """
     x = bf.mid(HIP["left"], HIP["right"])[:, 0]
     x = x[np.isfinite(x)]
-    return bool(x.size == 0 or np.percentile(x, 95) - np.percentile(x, 5) < 1.0)
+    return bool(x.size == 0 or np.percentile(x, 95) - np.percentile(x, 5) < 1.5)
+
+
+def not_running_reason(seq: Sequence, froude: float | None, leg_m: float) -> str | None:
+    """Why the sequence is not a steady run, in words, or None when it is one.
+
+    A walk (duty factor 50 % or more, or no flight phase; or, overground, a speed
+    below the walk-run transition, Froude number 0.5), too few strides, strides of very
+    uneven length (robust CV over 15 %), or most contacts unseen.
+    """
+    if froude is not None and np.isfinite(froude) and froude < WALK_FROUDE:
+        kmh = 3.6 * np.sqrt(froude * 9.81 * leg_m)
+        return f"walking: moving across the frame at about {kmh:.0f} km/h, a walking pace"
+    if seq.walking:
+        return (f"walking: duty factor {100 * seq.median_duty:.0f} %, the feet share the "
+                "ground instead of a flight phase")
+    n = len(seq.strides)
+    if n < 4:
+        return f"walking, standing or another activity: only {n} strides found"
+    d = np.array([s.duration for s in seq.strides])
+    cv = 1.4826 * np.median(np.abs(d - np.median(d))) / np.median(d)
+    if cv > 0.15:
+        return f"walking, standing or another activity: stride times vary by {100 * cv:.0f} %"
+    inferred = sum(s.ic_inferred for s in seq.stances)
+    if inferred > 0.3 * len(seq.stances):
+        return (f"walking, standing or another activity: {inferred} of {len(seq.stances)} "
+                "foot contacts could not be seen")
+    return None
+
+
+def froude_number(bf, leg_m: float) -> float:
+    """Froude number v^2 / (g L) of a runner moving across the frame (overground).
+
+    The speed is the slope of a straight-line fit of the mid-hip's horizontal position
+    over time, in leg lengths per second. Humans change from walking to running near a
+    Froude number of 0.5 (Alexander 1989, Physiol Rev 69:1199; Kram et al. 1997).
+    """
+    x = bf.mid(HIP["left"], HIP["right"])[:, 0]
+    ok = np.isfinite(x)
+    if ok.sum() < 10:
+        return float("nan")
+    v = abs(np.polyfit(bf.t[ok], x[ok], 1)[0])  # leg lengths / s
+    return float(v * v * leg_m / 9.81)
 
 
 def _belt_roll(bf, track: PoseTrack, seq: Sequence) -> float:
@@ -246,8 +299,7 @@ def _quality(track: PoseTrack, seq: Sequence, vis: dict, roll: float, view: str)
         q.notes.append(f"camera roll about {roll:.1f} deg was estimated and undone; level the "
                        "camera for the next recording")
     if seq.walking:
-        q.notes.append(f"walking detected (duty factor {100 * seq.median_duty:.0f} %): no "
-                       "running metrics reported")
+        q.notes.append("no running metrics are reported")
     if not rear and np.isfinite(roll) and abs(roll) > SIDE_TILT_NOTE:
         q.notes.append(f"the belt runs {roll:.1f} deg off horizontal in the image: the camera "
                        "is tilted or not square to the belt; angles against vertical (trunk, "

@@ -3,7 +3,10 @@
 Definitions and sources are those of ``running-metrics.md`` ("Side view") and are
 repeated in :mod:`gaitvision.kinematics.reference`; sign conventions are those of
 :mod:`gaitvision.kinematics.geometry`. Values at an event are taken at the event's
-sub-frame time (at contact: extrapolated along the approach, see :func:`at_contact`);
+sub-frame time: interpolated between frames, except the knee angle at contact, which is
+followed along the approach (:func:`at_contact`): the knee flexes abruptly on impact,
+while the foot and shank turn around smoothly at the end of the swing, where a line
+along the approach would overshoot;
 peaks are refined with a parabola through the highest sample and its neighbours, so
 30 and 240 fps give nearly the same numbers for smooth curves.
 """
@@ -129,16 +132,16 @@ def stride_metrics(bf: BodyFrame, series: dict[str, np.ndarray], s: Stride,
     out["hip_extension_peak_deg"] = peak(t, series[f"hip_extension_deg.{f}"], ic, end)
     out["hip_extension_vs_trunk_peak_deg"] = peak(
         t, series[f"hip_extension_vs_trunk_deg.{f}"], ic, end)
-    out["tibia_angle_ic_deg"] = at_contact(t, series[f"tibia_angle_deg.{f}"], ic)
+    out["tibia_angle_ic_deg"] = at(t, series[f"tibia_angle_deg.{f}"], ic)
     hip_fwd = bf.mid(HIP["left"], HIP["right"])[:, 0]
-    over = at_contact(t, bf.p[:, HEEL[f], 0] - hip_fwd, ic)
+    over = at(t, bf.p[:, HEEL[f], 0] - hip_fwd, ic)
     out["overstride_leg_lengths"] = over
     foot = series[f"foot_angle_deg.{f}"]
     c = to - ic
     sel = (t >= ic + 0.25 * c) & (t <= ic + 0.5 * c)
     flat = float(np.nanmedian(foot[sel])) if np.isfinite(foot[sel]).any() \
         else at(t, foot, ic + 0.375 * c)
-    out["foot_strike_angle_deg"] = at_contact(t, foot, ic) - flat
+    out["foot_strike_angle_deg"] = at(t, foot, ic) - flat
     out["trunk_lean_deg"] = span_mean(t, series["trunk_lean_deg"], ic, end)
     hip_up = bf.mid(HIP["left"], HIP["right"])[:, 1]
     vo = peak(t, hip_up, ic, s.other_ic) - peak(t, hip_up, ic, s.other_ic, sign=-1.0)
