@@ -317,7 +317,7 @@ def draw_timeline(img: np.ndarray, box: tuple[int, int, int, int], t: float,
     x0, y0, x1, y1 = box
     roi = img[y0:y1, x0:x1]
     roi[:] = (roi.astype(np.uint16) * 2 // 5).astype(np.uint8)
-    lab_w = 3 * st.font
+    lab_w = 5 * st.small_font
     tx0 = x0 + lab_w
     tw = x1 - tx0 - st.unit * 2
 
@@ -327,8 +327,9 @@ def draw_timeline(img: np.ndarray, box: tuple[int, int, int, int], t: float,
     rows = {"left": (y0 + (y1 - y0) * 0.18, y0 + (y1 - y0) * 0.46),
             "right": (y0 + (y1 - y0) * 0.56, y0 + (y1 - y0) * 0.84)}
     for side, (ra, rb) in rows.items():
-        label(img, "L" if side == "left" else "R", x0 + lab_w / 2, (ra + rb) / 2, st,
-              colour=style.SIDE_RGB_VIDEO[side], anchor="cm", small=True)
+        paste(img, text_sprite(("L" if side == "left" else "R") + " stance",
+                               max(10, int(st.small_font * 0.8)), style.SIDE_RGB_VIDEO[side],
+                               None, True, 0), x0 + st.unit, (ra + rb) / 2, "lm")
         for a, b, inferred in stances.get(side, []):
             if b < t - window_s / 2 or a > t + window_s / 2:
                 continue
@@ -349,4 +350,3 @@ def draw_timeline(img: np.ndarray, box: tuple[int, int, int, int], t: float,
                  max(1, st.line - 1), cv2.LINE_AA)
     cx = int(tx(t))
     cv2.line(img, (cx, y0), (cx, y1), style.WHITE, st.line, cv2.LINE_AA)
-    label(img, "stance", x1 - st.unit, y0 + 1, st, colour=style.GREY, anchor="rt", small=True)
