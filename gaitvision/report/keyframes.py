@@ -19,7 +19,8 @@ from PIL import Image
 
 from gaitvision.landmarks import ANKLE, HEEL, TOE
 from gaitvision.report import draw, style
-from gaitvision.report.annotate import Annotator, KeyFrameShot
+from gaitvision.report.annotate import Annotator
+from gaitvision.report.videos import KeyFrameShot
 
 #: Height of the picture part of a key frame (px); the caption band comes on top.
 KEYFRAME_HEIGHT = 900

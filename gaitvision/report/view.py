@@ -9,9 +9,9 @@ from gaitvision.kinematics.analysis import GaitAnalysis
 from gaitvision.pose.track import PoseTrack
 from gaitvision.progress import ProgressCallback, report
 from gaitvision.report import charts, keyframes
-from gaitvision.report.annotate import render_videos
 from gaitvision.report.exports import ManifestEntry, entry
 from gaitvision.report.keyframes import PHASE_TEXT
+from gaitvision.report.videos import render_videos
 
 
 def render_view(analysis: GaitAnalysis, track: PoseTrack, video_path: str | os.PathLike,

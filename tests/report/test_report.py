@@ -186,7 +186,7 @@ def test_single_view_pdf_without_session(result, tmp_path):
 
 def test_large_source_is_scaled_down(tmp_path):
     """Frames larger than max_side are decoded smaller and the skeleton scaled to match."""
-    from gaitvision.report.annotate import render_videos
+    from gaitvision.report.videos import render_videos
 
     analysis, track, video = make_view(tmp_path / "src", "side", duration=1.6)
     res = render_videos(analysis, track, video, tmp_path / "out", max_side=288)
@@ -212,7 +212,7 @@ def test_real_rotated_clip_renders_upright(tmp_path):
     clip = VIDEOS / "treadmill_side_male_rot90.mov"
     if not clip.exists():
         pytest.skip(f"{clip} not present (shared videos are outside the repo)")
-    from gaitvision.report.annotate import render_videos
+    from gaitvision.report.videos import render_videos
     from tests.report.synth import make_analysis, make_track
 
     track = make_track("side", width=720, height=1280, fps=30.0, duration=12.0,
