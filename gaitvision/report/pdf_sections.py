@@ -269,8 +269,10 @@ def keyframes_section(a: GaitAnalysis, view_dir: Path, st, width: float) -> list
     out = [Paragraph(f"{a.view.capitalize()} view: key frames of the representative stride",
                      st["h1"]),
            Paragraph("Initial contact, midstance and toe-off of each side's stride whose "
-                     "duration is closest to the median; the angles measured are drawn on the "
-                     "frame.", st["small"]), Spacer(1, 3)]
+                     "duration is closest to the median. The angles drawn are those of the "
+                     "frame shown; the values in each caption are the stride's metrics, taken "
+                     "at the exact (interpolated) event time, so they can differ slightly.",
+                     st["small"]), Spacer(1, 3)]
     rows, row, caprow = [], [], []
     for p, c in zip(cells, caps, strict=False):
         data, w, h = _jpeg(p, col_w)

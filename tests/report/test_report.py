@@ -223,3 +223,21 @@ def test_real_rotated_clip_renders_upright(tmp_path):
     assert ann["frames"] == slow["frames"] == 360
     assert ann["fps"] == pytest.approx(30.0) and ann["duration_s"] == pytest.approx(12.0)
     assert slow["fps"] == pytest.approx(7.5) and slow["duration_s"] == pytest.approx(48.0)
+
+
+def test_analysis_without_strides_still_renders(tmp_path):
+    """A walk (or a clip with no usable stride) gives videos and a PDF saying so, no crash."""
+    import dataclasses
+
+    from gaitvision.kinematics.analysis import Curves, GaitEvents, Quality
+
+    analysis, track, video = make_view(tmp_path / "src", "side", duration=1.2)
+    walk = dataclasses.replace(analysis, events=GaitEvents([]), strides=[], summary={},
+                               curves=Curves(), series={},
+                               quality=Quality(walking_detected=True, notes=["walking"]))
+    entries = render_view(walk, track, video, tmp_path / "out" / "side")
+    kinds = sorted({e.kind for e in entries})
+    assert kinds == ["video"]  # annotated + slow motion; no loops, stills or charts
+    pdf = render_pdf([(walk, tmp_path / "out" / "side")], tmp_path / "out" / "report.pdf")
+    text = _text(pdf)
+    assert "Walking detected" in text and "No metrics" in text
