@@ -6,6 +6,7 @@ and each is resolved and checked to lie inside the job's result folder.
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 from dataclasses import dataclass, field
@@ -231,6 +232,7 @@ class ViewResult:
     events: list[dict] = field(default_factory=list)
     fps: float | None = None
     player: str | None = None  # rel path of the clip for the player
+    player_fps: float | None = None
     player_files: list[dict] = field(default_factory=list)
     charts: list[dict] = field(default_factory=list)
     images: list[dict] = field(default_factory=list)
@@ -249,6 +251,25 @@ QUALITY_LABELS = {
     "excluded_strides": "Strides excluded", "detection_rate": "Frames with the runner detected",
     "fps": "Frame rate (fps)",
 }
+
+
+@functools.lru_cache(maxsize=256)
+def _clip_fps(path: str, mtime: float, size: int) -> float | None:
+    from gaitvision.video import probe_video
+
+    try:
+        return probe_video(path, hash_content=False).fps
+    except Exception:  # noqa: BLE001 - a clip we cannot probe just steps at the view's rate
+        return None
+
+
+def clip_fps(path: Path) -> float | None:
+    """Frame rate of a rendered clip (slow-motion clips play at a lower rate)."""
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return _clip_fps(str(path), st.st_mtime, st.st_size)
 
 
 def _sort_key(name: str) -> int:
@@ -350,9 +371,12 @@ def load_result(result_dir: Path, files_url: str) -> tuple[dict | None, list[Vie
                 vr.player_files.append(it)
         # Manifest order (the report's order: IC, midstance, TO ...); downloads: videos first.
         vr.downloads.sort(key=lambda d: {"video": 0, "data": 1}.get(d["kind"], 2))
+        for it in vr.player_files:
+            it["fps"] = clip_fps(result_dir / it["path"])
         names = {PurePosixPath(p["path"]).name: p["path"] for p in vr.player_files}
         vr.player = names.get("annotated.mp4") or names.get("slowmo.mp4") or (
             vr.player_files[0]["path"] if vr.player_files else None)
+        vr.player_fps = next((p["fps"] for p in vr.player_files if p["path"] == vr.player), None)
         if metrics:
             vr.rows = metric_rows(metrics)
             vr.findings = [{"label": r.label, "text": r.finding, "flag_class": r.flag_class}

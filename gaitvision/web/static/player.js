@@ -27,6 +27,7 @@
     var video = panel.querySelector("video");
     if (!video) return null;
     var fps = Number(panel.dataset.fps) || 30;
+    var sourceFps = Number(panel.dataset.sourceFps) || fps;
     var out = panel.querySelector(".frame-out");
     var rateOut = panel.querySelector(".rate-out");
     var range = panel.querySelector(".rate-range");
@@ -60,22 +61,19 @@
       var f = n === undefined ? frameOf(video.currentTime) : n;
       out.textContent = "frame " + f + " · " + (f / fps).toFixed(3) + " s";
       out.dataset.frame = f;
-      events.forEach(function (b) {
-        var ef = b.dataset.frame !== undefined ? Number(b.dataset.frame) : frameOf(Number(b.dataset.time));
-        b.classList.toggle("near", Math.abs(ef - f) <= 0);
-      });
+      events.forEach(function (b) { b.classList.toggle("near", eventFrame(b) === f); });
       playBtn.textContent = video.paused ? "Play" : "Pause";
     }
     function step(d) { showFrame(frameOf(video.currentTime) + d); }
-    function jump(b) {
-      if (b.dataset.frame !== undefined) showFrame(Number(b.dataset.frame));
-      else showFrame(frameOf(Number(b.dataset.time)));
+    function eventFrame(b) {
+      // The event's own frame when the clip has the source's frame rate, else its time.
+      if (b.dataset.frame !== undefined && Math.abs(fps - sourceFps) < 0.01) return Number(b.dataset.frame);
+      return Math.round(Number(b.dataset.time) * fps);
     }
+    function jump(b) { showFrame(eventFrame(b)); }
     function nextEvent(dir) {
       var f = frameOf(video.currentTime);
-      var cands = events.map(function (b) {
-        return { b: b, f: b.dataset.frame !== undefined ? Number(b.dataset.frame) : frameOf(Number(b.dataset.time)) };
-      }).filter(function (c) { return dir > 0 ? c.f > f : c.f < f; });
+      var cands = events.map(function (b) { return { b: b, f: eventFrame(b) }; }).filter(function (c) { return dir > 0 ? c.f > f : c.f < f; });
       if (!cands.length) return;
       cands.sort(function (a, b) { return dir > 0 ? a.f - b.f : b.f - a.f; });
       showFrame(cands[0].f);
@@ -98,6 +96,7 @@
     if (select) {
       select.addEventListener("change", function () {
         var opt = select.options[select.selectedIndex];
+        fps = Number(opt.dataset.fps) || Number(panel.dataset.fps) || 30;
         video.src = select.value;
         video.load();
         if (eventBox) eventBox.hidden = opt.dataset.realtime !== "1";
