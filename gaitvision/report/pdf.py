@@ -44,7 +44,6 @@ from gaitvision.kinematics.analysis import GaitAnalysis, MetricSummary, StrideRe
 from gaitvision.report import charts
 from gaitvision.report.pdf_sections import (
     clip_name,
-    esc,
     findings_section,
     keyframes_section,
     paragraph_styles,
@@ -130,7 +129,7 @@ def _numbered_canvas(footer: str):
 
 def charts_section(a: GaitAnalysis, st, width: float, slots: list, vector: bool) -> list:
     out = [Paragraph(f"{a.view.capitalize()} view: charts", st["h1"])]
-    for _stem, lab, fig in charts.figures(a):
+    for _stem, _lab, fig in charts.figures(a):
         fw, fh = fig.get_size_inches()
         h = width * fh / fw
         slot = _Slot(key=len(slots))
@@ -141,8 +140,8 @@ def charts_section(a: GaitAnalysis, st, width: float, slots: list, vector: bool)
             buf = io.BytesIO()
             fig.savefig(buf, format="png", dpi=200)
             png = buf.getvalue()
-        out.append(KeepTogether([Paragraph(esc(lab), st["h2"]), ChartSlot(width, h, slot, png),
-                                 Spacer(1, 4)]))
+        # the chart carries its own title (it is also a standalone PNG); no extra heading
+        out.append(KeepTogether([Spacer(1, 6), ChartSlot(width, h, slot, png), Spacer(1, 6)]))
     return out
 
 
