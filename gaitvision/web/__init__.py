@@ -95,6 +95,15 @@ def serve(host: str = DEFAULT_HOST, port: int = DEFAULT_PORT,
         raise GaitVisionError("--workers must be at least 1.")
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     data = Path(data_dir).expanduser() if data_dir else default_data_dir()
+    from gaitvision.web.store import lock_data_dir
+
+    try:
+        lock = lock_data_dir(data)  # noqa: F841 - held until the server exits
+    except BlockingIOError:
+        raise GaitVisionError(
+            f"Another gaitvision server is already using {data}; stop it, or give this one "
+            "its own --data-dir."
+        ) from None
     # On loopback without a token, insist on a loopback Host header (DNS rebinding).
     allowed_hosts = LOOPBACK_NAMES if (is_loopback(host) and not token) else None
     app = create_app(data, token=token, max_upload_mb=max_upload_mb, workers=int(workers),

@@ -350,6 +350,10 @@ def _check_video(stored) -> None:
     except GaitVisionError as exc:
         message = str(exc).replace(str(stored.path), stored.name)
         raise UploadError(f"{stored.view.capitalize()} clip: {message}") from None
+    except Exception as exc:  # noqa: BLE001 - any decoder surprise means "not usable"
+        log.warning("probe of an upload failed: %r", exc)
+        raise UploadError(f"{stored.view.capitalize()} clip: {stored.name} could not be read "
+                          "as a video; upload an MP4 or MOV from a phone or camera.") from None
 
 
 def _size_text(n: int) -> str:

@@ -332,6 +332,32 @@ class JobStore:
         return deleted
 
 
+def lock_data_dir(data_dir: str | os.PathLike):
+    """Hold an exclusive lock on the data folder for this server's lifetime.
+
+    Two servers on one data folder would each re-queue the other's running jobs at
+    start-up. Returns the open lock file (keep it), or None where locking is unsupported.
+    Raises BlockingIOError when another server holds it.
+    """
+    try:
+        import fcntl
+    except ImportError:  # Windows: no advisory locks here
+        return None
+    path = Path(data_dir)
+    path.mkdir(parents=True, exist_ok=True)
+    fh = open(path / "server.lock", "a+")  # noqa: SIM115 - held open on purpose
+    try:
+        fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        fh.close()
+        raise
+    fh.seek(0)
+    fh.truncate()
+    fh.write(f"{os.getpid()}\n")
+    fh.flush()
+    return fh
+
+
 def remove_tree(path: Path, must_be_inside: Path) -> None:
     """``rm -r path`` after checking that it lies inside ``must_be_inside``."""
     path = Path(path)

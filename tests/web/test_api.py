@@ -421,3 +421,9 @@ def test_side_and_rear_upload_gives_two_tabs(client, small_video):
     assert 'id="tab-side"' in page and 'id="tab-rear"' in page
     assert 'id="metrics-rear"' in page and "Peak pelvic drop" in page
     assert client.get(r.json()["url"] + "/files/rear/annotated.mp4").status_code == 200
+
+
+def test_one_server_per_data_folder(live_server):
+    server = live_server().start()
+    with pytest.raises(GaitVisionError, match="already using"):
+        serve(data_dir=server.data_dir, port=0)
