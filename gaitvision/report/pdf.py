@@ -40,7 +40,7 @@ from reportlab.platypus import (
     Spacer,
 )
 
-from gaitvision.kinematics.analysis import GaitAnalysis, MetricSummary, StrideRecord
+from gaitvision.kinematics.analysis import GaitAnalysis, MetricSummary, Quality, StrideRecord
 from gaitvision.report import charts
 from gaitvision.report.pdf_sections import (
     clip_name,
@@ -155,7 +155,8 @@ def as_saved(a: GaitAnalysis) -> GaitAnalysis:
     doc = a.to_json_dict()
     return dataclasses.replace(
         a, summary={k: MetricSummary.from_dict(k, v) for k, v in doc["summary"].items()},
-        strides=[StrideRecord.from_dict(s) for s in doc["strides"]])
+        strides=[StrideRecord.from_dict(s) for s in doc["strides"]],
+        quality=Quality.from_dict(doc["quality"]))
 
 
 def render_pdf(views: list[tuple[GaitAnalysis, Path]], out_pdf: str | os.PathLike, *,
