@@ -241,3 +241,26 @@ def test_analysis_without_strides_still_renders(tmp_path):
     pdf = render_pdf([(walk, tmp_path / "out" / "side")], tmp_path / "out" / "report.pdf")
     text = _text(pdf)
     assert "Walking detected" in text and "No metrics" in text
+
+
+def test_frames_are_annotated_and_progress_reported(tmp_path):
+    import av
+
+    analysis, track, video = make_view(tmp_path / "src", "side", duration=1.2)
+    calls = []
+    render_view(analysis, track, video, tmp_path / "out" / "side",
+                progress=lambda stage, f: calls.append((stage, f)))
+    assert {s for s, _ in calls} == {"rendering"}
+    fr = [f for _, f in calls]
+    assert fr == sorted(fr) and fr[-1] == 1.0
+
+    def frame(path, k):
+        with av.open(str(path)) as c:
+            for i, f in enumerate(c.decode(video=0)):
+                if i == k:
+                    return f.to_ndarray(format="rgb24").astype(int)
+
+    src, ann = frame(video, 10), frame(tmp_path / "out" / "side" / "annotated.mp4", 10)
+    x, y = (int(v) for v in track.xy[10, 25])  # left knee: skeleton, arc and label there
+    win = (slice(max(0, y - 30), y + 30), slice(max(0, x - 30), x + 30))
+    assert np.abs(src[win] - ann[win]).mean() > 10
