@@ -160,7 +160,6 @@ class Annotator:
         self.readout = [(self._pick(names), lab, unit, dec) for names, lab, unit, dec
                         in READOUT[self.view]]
         self.readout = [r for r in self.readout if r[0] is not None]
-        self.series_rows = len(analysis.times)
 
     def _pick(self, names) -> str | None:
         for n in names:
