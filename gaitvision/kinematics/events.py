@@ -56,6 +56,7 @@ class ContactParams:
     fit_s: float = 0.005            #: span of the approach path followed back to the line ...
     fit_noisy_s: float = 0.03       #: ... or this, where keypoint noise sets the threshold
     edge_margin_s: float = 0.03     #: contacts this close to the clip's ends are dropped
+    min_visibility: float = 0.3     #: heel/toe seen less than this: treated as missing
     ic_from_belt: bool = True       #: side view: time IC from the heel joining the belt alone
     frontal_split: bool = False     #: rear view: heel line for IC, toe line for TO
     frontal_mode: bool = False      #: rear view: "slow" = near the most common speed
@@ -283,7 +284,7 @@ def _edge(t, r, start, step, reach, params, span):
         if j < 0 or j >= n:
             return None, False
         if not np.isfinite(r[j]):
-            continue
+            return None, False  # the foot is not seen where it lands or leaves: unknown
         if r[j] <= 1.0:
             last_in = j
             continue
@@ -330,6 +331,9 @@ def detect_contacts(t: np.ndarray, p: np.ndarray, vis: np.ndarray, foot: str,
         In time order, non-overlapping.
     """
     params = params or ContactParams()
+    p = p.copy()
+    unseen = np.mean(vis[:, [HEEL[foot], TOE[foot]]], axis=1) < params.min_visibility
+    p[unseen] = np.nan  # e.g. gap-filled frames (visibility 0): no evidence of a contact
     h = lowest_point(p, foot)
     x = (p[:, HEEL[foot], 0], p[:, TOE[foot], 0]) if side_view else None
     y = (p[:, HEEL[foot], 1], p[:, TOE[foot], 1])

@@ -22,6 +22,7 @@ from gaitvision.kinematics.analysis import (
 )
 from gaitvision.kinematics.events import ContactParams, detect_contacts
 from gaitvision.kinematics.geometry import LEG_POINTS, body_frame, rear_series, side_series
+from gaitvision.kinematics.legs import both_legs_seen, leg_swap_states, unswap_legs
 from gaitvision.kinematics.rear import TILT_DEG, camera_roll, drop_series
 from gaitvision.kinematics.rear import stride_metrics as rear_metrics
 from gaitvision.kinematics.reference import (
@@ -96,6 +97,9 @@ def analyze_gait(track: PoseTrack, *, raw: PoseTrack | None = None, view: str | 
     if not track.detected.any():
         raise NoRunnerError("no runner was found in the clip; film the whole body, side-on "
                             "or from behind.")
+    n_unswapped = 0
+    if est.view == "side" and both_legs_seen(ev_track.visibility):
+        ev_track, track, n_unswapped = _repair_legs(ev_track, track)
     bf0 = body_frame(ev_track.times, ev_track.xy, ev_track.visibility, ev_track.frame_size,
                      est.view, est.direction)
     treadmill = _on_treadmill(bf0)
@@ -106,7 +110,8 @@ def analyze_gait(track: PoseTrack, *, raw: PoseTrack | None = None, view: str | 
     vis = {f: _leg_visibility(track, f) for f in SIDES}
     seq = build_sequence(contacts, vis, sequence_params)
     report(progress, "kinematics", 0.4)
-    reason = not_running_reason(seq, froude, leg_m)
+    seen_s = float(np.sum(np.diff(track.times)[track.detected[1:]]))
+    reason = not_running_reason(seq, froude, leg_m, seen_s)
     if reason is not None:
         seq.walking = True
         if on_walking == "raise":
@@ -128,6 +133,9 @@ def analyze_gait(track: PoseTrack, *, raw: PoseTrack | None = None, view: str | 
     series = side_series(bf) if vname == "side" else rear_series(bf)
     leg_cm = LEG_PER_HEIGHT * height_cm if height_cm else None
     quality = _quality(track, seq, vis, roll, vname)
+    if n_unswapped:
+        quality.notes.append(f"leg labels were exchanged back in {n_unswapped} frames where the "
+                             "pose model had swapped them")
     if not treadmill:
         quality.notes.append("the runner moves across the frame: not a treadmill run; events "
                              "were timed from foot height alone")
@@ -181,6 +189,23 @@ def _identity(track: PoseTrack, view: str) -> PoseTrack:
     return correct_front_back_flips(track, view)
 
 
+def _repair_legs(ev_track: PoseTrack, track: PoseTrack) -> tuple[PoseTrack, PoseTrack, int]:
+    """Make the leg labels continuous (:mod:`.legs`) in the event and the angle tracks."""
+    from gaitvision.kinematics.geometry import leg_length_px
+
+    swapped = leg_swap_states(ev_track.xy, leg_length_px(ev_track.xy, ev_track.visibility))
+    if not swapped.any():
+        return ev_track, track, 0
+    same = track is ev_track
+    ev_track = ev_track.copy()
+    unswap_legs(swapped, ev_track.xy, ev_track.visibility, ev_track.z, ev_track.world)
+    if same:
+        return ev_track, ev_track, int(swapped.sum())
+    track = track.copy()
+    unswap_legs(swapped, track.xy, track.visibility, track.z, track.world)
+    return ev_track, track, int(swapped.sum())
+
+
 def _leg_visibility(track: PoseTrack, foot: str) -> float:
     v = track.visibility[track.detected][:, LEG_POINTS[foot]]
     return float(np.mean(v)) if v.size else 0.0
@@ -196,12 +221,14 @@ def _on_treadmill(bf) -> bool:
     return bool(x.size == 0 or np.percentile(x, 95) - np.percentile(x, 5) < 1.5)
 
 
-def not_running_reason(seq: Sequence, froude: float | None, leg_m: float) -> str | None:
+def not_running_reason(seq: Sequence, froude: float | None, leg_m: float,
+                       seen_s: float = 0.0) -> str | None:
     """Why the sequence is not a steady run, in words, or None when it is one.
 
     A walk (duty factor 50 % or more, or no flight phase; or, overground, a speed
     below the walk-run transition, Froude number 0.5), too few strides, strides of very
-    uneven length (robust CV over 15 %), or most contacts unseen.
+    uneven length (robust CV over 15 %), or regular strides covering less than half of
+    the ``seen_s`` seconds in which the runner was found.
     """
     if froude is not None and np.isfinite(froude) and froude < WALK_FROUDE:
         kmh = 3.6 * np.sqrt(froude * 9.81 * leg_m)
@@ -216,10 +243,11 @@ def not_running_reason(seq: Sequence, froude: float | None, leg_m: float) -> str
     cv = 1.4826 * np.median(np.abs(d - np.median(d))) / np.median(d)
     if cv > 0.15:
         return f"walking, standing or another activity: stride times vary by {100 * cv:.0f} %"
-    inferred = sum(s.ic_inferred for s in seq.stances)
-    if inferred > 0.3 * len(seq.stances):
-        return (f"walking, standing or another activity: {inferred} of {len(seq.stances)} "
-                "foot contacts could not be seen")
+    if seen_s > 0:
+        cover = max(sum(s.duration for s in seq.strides if s.foot == f) for f in SIDES) / seen_s
+        if cover < 0.5:
+            return ("walking, standing or another activity: regular strides cover only "
+                    f"{100 * cover:.0f} % of the clip")
     return None
 
 

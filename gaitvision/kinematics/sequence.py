@@ -4,6 +4,10 @@ Running physiology constrains the contacts the event detector finds:
 
 - each foot lands once per stride, and the feet alternate: between two ICs of one
   foot there is exactly one IC of the other;
+- a contact is given to the foot whose phase it falls on: the ICs of one foot lie on
+  a regular grid (a straight-line fit of IC time against stride number), and the other
+  foot's half a stride off it; so a stretch of frames where the pose model swapped the
+  legs' labels cannot move a contact to the wrong foot;
 - duplicates within a foot (a stance split in two by keypoint noise) are merged, and
   spurious short contacts dropped;
 - where a foot's contact is missing or implausible (the far leg hidden behind the
@@ -89,6 +93,44 @@ def _stride_time(contacts: dict[str, list[Contact]]) -> float:
     return float(np.median(keep)) if keep.size else t0
 
 
+def relabel_by_phase(contacts: dict[str, list[Contact]], stride: float
+                     ) -> tuple[dict[str, list[Contact]], int]:
+    """Give each contact to the foot on whose phase it lands; returns (contacts, moved).
+
+    The better-populated foot's ICs are fitted with ``ic = a + T k`` (k the stride
+    number, outliers dropped); a contact whose IC lies nearer ``a + T (k + 1/2)`` than
+    ``a + T k`` belongs to the other foot.
+    """
+    ref = max(("left", "right"), key=lambda f: len(contacts.get(f, [])))
+    ics = np.array([c.ic for c in contacts.get(ref, [])])
+    if len(ics) < 3 or not np.isfinite(stride):
+        return contacts, 0
+    k = np.round((ics - ics[0]) / stride)
+    keep = np.ones(len(ics), bool)
+    for _ in range(3):
+        slope, icpt = np.polyfit(k[keep], ics[keep], 1)
+        r = ics - (icpt + slope * k)
+        # a contact of the other foot among ref's sits about half a stride off the grid
+        new = np.abs(r) < 0.25 * stride
+        if new.sum() < 3 or (new == keep).all():
+            break
+        keep = new
+    out: dict[str, list[Contact]] = {"left": [], "right": []}
+    moved = 0
+    for foot, cs in contacts.items():
+        for c in cs:
+            ph = ((c.ic - icpt) / slope) % 1.0
+            near_ref = min(ph, 1 - ph) < 0.25
+            f = ref if near_ref else OTHER[ref]
+            if f != foot:
+                moved += 1
+                c = Contact(f, c.ic, c.to, c.visibility, c.ic_ok, c.to_ok)
+            out[f].append(c)
+    for f in out:
+        out[f].sort(key=lambda c: c.ic)
+    return out, moved
+
+
 def _clean_foot(cs: list[Contact], stride: float, p: SequenceParams) -> list[Contact]:
     cs = [c for c in cs if p.min_contact_s <= c.duration <= p.max_contact_s]
     out: list[Contact] = []
@@ -120,6 +162,10 @@ def build_sequence(contacts: dict[str, list[Contact]], visibility: dict[str, flo
     p = params or SequenceParams()
     notes: list[str] = []
     stride = _stride_time(contacts)
+    contacts, moved = relabel_by_phase(contacts, stride)
+    if moved:
+        notes.append(f"{moved} contacts were given to the other foot by their timing (the pose "
+                     "model had swapped the legs' labels there)")
     feet = {f: _clean_foot(contacts.get(f, []), stride, p) for f in ("left", "right")}
     stances = {f: [Stance(f, c.ic, c.to, visibility=c.visibility) for c in cs]
                for f, cs in feet.items()}
