@@ -1,0 +1,106 @@
+"""Side-view metrics on synthetic runs: truth, mirror invariance, frame-rate invariance."""
+
+import numpy as np
+import pytest
+
+from gaitvision.kinematics import analyze_gait
+from gaitvision.kinematics.testing import make_track
+
+#: Tolerance of each metric against the truth on clean 240 fps data.
+TRUTH_TOL = {
+    "cadence_spm": 0.1, "contact_time_ms": 1.0, "flight_time_ms": 1.0,
+    "duty_factor_pct": 0.2, "knee_flexion_ic_deg": 0.5, "knee_flexion_stance_peak_deg": 0.5,
+    "hip_extension_peak_deg": 0.5, "hip_extension_vs_trunk_peak_deg": 0.5,
+    "tibia_angle_ic_deg": 0.5, "overstride_leg_lengths": 0.005, "foot_strike_angle_deg": 0.5,
+    "trunk_lean_deg": 0.5, "vertical_oscillation_leg_lengths": 0.002,
+}
+
+#: How far each metric may move when the same run is filmed at 60 or 30 fps instead of
+#: 240 fps (the stated frame-rate tolerance; mean over strides, per side).
+RESAMPLE_TOL = {
+    "cadence_spm": 0.5, "step_time_ms": 8.0, "contact_time_ms": 8.0, "flight_time_ms": 8.0,
+    "duty_factor_pct": 1.2, "knee_flexion_ic_deg": 2.5, "knee_flexion_stance_peak_deg": 0.5,
+    "hip_extension_peak_deg": 1.0, "hip_extension_vs_trunk_peak_deg": 1.0,
+    "tibia_angle_ic_deg": 2.5, "overstride_leg_lengths": 0.015, "foot_strike_angle_deg": 1.5,
+    "trunk_lean_deg": 0.2, "vertical_oscillation_leg_lengths": 0.003,
+    "overstride_cm": 1.5, "vertical_oscillation_cm": 0.3,
+}
+
+
+def test_every_side_metric_matches_the_truth_at_240fps(side_runs):
+    _, truth, a = side_runs[240]
+    assert a.view == "side" and a.direction == "left"
+    for name, tol in TRUTH_TOL.items():
+        for side in ("left", "right"):
+            got, want = a.value(name, side), truth.values[name][side]
+            assert abs(got - want) < tol, (name, side, got, want)
+            # every stride, not just the mean
+            for s in a.included(side):
+                assert abs(s.metrics[name] - want) < 2 * tol, (name, side, s.index)
+
+
+@pytest.mark.parametrize("fps", [60, 30])
+def test_resampling_moves_each_metric_less_than_its_tolerance(side_runs, fps):
+    a240, a = side_runs[240][2], side_runs[fps][2]
+    for name, tol in RESAMPLE_TOL.items():
+        if name not in a240.summary:
+            continue
+        for side in ("left", "right"):
+            d = a.value(name, side) - a240.value(name, side)
+            assert abs(d) < tol, (fps, name, side, d)
+
+
+def test_mirroring_x_leaves_every_per_side_metric_unchanged():
+    track, _ = make_track(fps=60, duration_s=8.0)
+    mirror = track.copy()
+    mirror.xy[..., 0] = track.frame_size[0] - track.xy[..., 0]
+    mirror.view = None  # let the analysis find the direction itself
+    a, b = analyze_gait(track), analyze_gait(mirror)
+    assert (a.direction, b.direction) == ("left", "right")
+    assert a.summary.keys() == b.summary.keys()
+    for name, m in a.summary.items():
+        for side in ("left", "right", "both"):
+            x, y = getattr(m, side), getattr(b.summary[name], side)
+            assert (x is None) == (y is None)
+            if x is not None:
+                assert abs(x.mean - y.mean) < 1e-6, (name, side)
+
+
+def test_height_gives_centimetres():
+    track, truth = make_track(fps=120, duration_s=8.0)
+    a = analyze_gait(track, height_cm=183.3)  # leg 0.9 m = 0.491 x 183.3 cm
+    leg_cm = 0.491 * 183.3
+    want = truth.values["overstride_leg_lengths"]["left"] * leg_cm
+    assert abs(a.value("overstride_cm", "left") - want) < 0.5
+    assert "overstride_cm" not in analyze_gait(track).summary
+
+
+def test_curves_are_normalised_to_the_gait_cycle(side_runs):
+    _, truth, a = side_runs[240]
+    knee = a.curves.per_stride["knee_flexion_deg"]["left"]
+    assert knee.shape[1] == 101 and knee.shape[0] == len(a.included("left"))
+    mean = a.curves.mean("knee_flexion_deg", "left")
+    assert abs(mean[0] - truth.values["knee_flexion_ic_deg"]["left"]) < 0.5
+    assert abs(a.curves.to_pct["left"] - 34.0) < 0.5  # toe-off at the duty factor
+
+
+def test_findings_cite_sources_and_hedge_few_strides():
+    track, _ = make_track(fps=60, duration_s=4.0)  # about 4 strides a side
+    a = analyze_gait(track)
+    assert a.quality.too_few_strides
+    knee = a.summary["knee_flexion_ic_deg"]
+    assert "Bramah" in knee.finding and knee.finding.startswith("Indicative only")
+    assert knee.flag in ("within", "outside")
+    assert a.summary["hip_extension_peak_deg"].flag == "no_norm"
+
+
+def test_save_and_load_round_trip(side_runs, tmp_path):
+    a = side_runs[60][2]
+    a.save(tmp_path)
+    from gaitvision.kinematics import GaitAnalysis
+
+    b = GaitAnalysis.load(tmp_path)
+    assert b.to_json_dict() == a.to_json_dict()
+    np.testing.assert_allclose(b.series["knee_flexion_deg.left"], a.series["knee_flexion_deg.left"])
+    header = (tmp_path / "strides.csv").read_text().splitlines()[0]
+    assert "knee_flexion_ic_deg" in header and "contact_time_ms" in header
