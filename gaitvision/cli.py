@@ -28,9 +28,11 @@ class _Bars:
 
         bar = self.bars.get(stage)
         if bar is None:
+            # disable=None: bars only on a terminal, not in pipes and CI logs.
             bar = self.bars[stage] = tqdm(total=100, desc=f"{stage:<10}", unit="%",
                                           bar_format="{desc} {bar} {n:3.0f}% [{elapsed}]",
-                                          file=sys.stderr, leave=True)
+                                          file=sys.stderr, leave=True, disable=None,
+                                          position=len(self.bars))
         bar.n = round(100 * fraction, 1)
         bar.refresh()
 

@@ -180,6 +180,7 @@ def clean_track(track: PoseTrack, settings: CleaningSettings | None = None) -> P
     rep = CleaningReport(cutoff_hz=s.cutoff_hz)
     if track.cleaning is not None:
         rep.swaps_corrected = track.cleaning.swaps_corrected
+        rep.other_person_frames = track.cleaning.other_person_frames
     fs = track.fps
     half = max(1, int(round(s.hampel_window_s * fs)))
     n_lm = track.xy.shape[1]

@@ -26,9 +26,11 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from gaitvision.errors import GaitVisionError
+from gaitvision.filtering import clean_track
 from gaitvision.kinematics import GaitAnalysis
+from gaitvision.pose.estimate import estimate_pose
 from gaitvision.pose.track import PoseTrack
-from gaitvision.pose.tracking import track_pose
+from gaitvision.pose.tracking import label_track
 from gaitvision.progress import ProgressCallback, report, scaled
 
 RESULT_SCHEMA = "gaitvision.result/1"
@@ -126,9 +128,10 @@ def analyze(
     results: list[ViewResult] = []
     n = len(videos)
     for k, (video, view) in enumerate(zip(videos, views)):
-        report(progress, "decoding", k / n)
-        track = track_pose(video, view=view, workers=workers, use_cache=use_cache,
-                           progress=scaled(progress, k / n, (k + 1) / n))
+        raw = estimate_pose(video, workers=workers, use_cache=use_cache,
+                            progress=scaled(progress, k / n, (k + 1) / n))
+        labelled = label_track(raw, view=view)
+        track = clean_track(labelled)
         folder = _folder_for(track.view.view)
         if any(r.view == folder for r in results):
             raise GaitVisionError(
@@ -136,10 +139,9 @@ def analyze(
                 "or set each clip's view with --view."
             )
         report(progress, "kinematics", k / n)
-        analysis = analyze_gait(track, height_cm=height_cm, speed_kmh=speed_kmh,
+        analysis = analyze_gait(track, raw=labelled, height_cm=height_cm, speed_kmh=speed_kmh,
                                 progress=scaled(progress, k / n, (k + 1) / n))
         results.append(ViewResult(folder, str(video.resolve()), track, analysis))
-    report(progress, "decoding", 1.0)
     report(progress, "kinematics", 1.0)
     results.sort(key=lambda r: r.view != "side")  # side first in every listing
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import sys
 
 from rich.console import Console
 from rich.table import Table
@@ -18,19 +19,24 @@ def _cell(stats) -> str:
     if stats is None or stats.mean is None or not math.isfinite(stats.mean):
         return "-"
     sd = "" if not math.isfinite(stats.sd) else f" ± {stats.sd:.3g}"
-    return f"{stats.mean:.4g}{sd} (n={stats.n})"
+    return f"{stats.mean:.4g}{sd}"
 
 
 def summary_table(analysis: GaitAnalysis, title: str) -> Table:
-    """A rich table: metric, unit, left, right, both, reference, flag."""
+    """A rich table: metric, unit, left, right, both (mean ± SD), n, reference range, flag."""
     table = Table(title=title, title_justify="left", header_style="bold")
-    for col in ("metric", "unit", "left", "right", "both", "reference"):
-        table.add_column(col)
-    table.add_column("flag")
+    table.add_column("metric", no_wrap=True)
+    table.add_column("unit", no_wrap=True)
+    for col in ("left", "right", "both"):
+        table.add_column(col, justify="right", no_wrap=True)
+    table.add_column("n (L/R)", justify="right", no_wrap=True)
+    table.add_column("typical", no_wrap=True)
+    table.add_column("flag", no_wrap=True)
     for m in analysis.summary.values():
-        ref = m.reference.text if m.reference.range is None else \
-            f"{m.reference.range[0]:g}-{m.reference.range[1]:g}"
-        table.add_row(m.label, m.unit, _cell(m.left), _cell(m.right), _cell(m.both), ref,
+        ref = "-" if m.reference.range is None else \
+            f"{m.reference.range[0]:g} to {m.reference.range[1]:g}"
+        n = f"{m.left.n if m.left else 0}/{m.right.n if m.right else 0}"
+        table.add_row(m.label, m.unit, _cell(m.left), _cell(m.right), _cell(m.both), n, ref,
                       f"[{_FLAG_STYLE.get(m.flag, '')}]{_FLAG_TEXT.get(m.flag, m.flag)}[/]")
     return table
 
@@ -54,7 +60,8 @@ def quality_lines(analysis: GaitAnalysis) -> list[str]:
 
 def print_summary(result, console: Console | None = None) -> None:
     """Print each view's table, findings and quality notes."""
-    console = console or Console()
+    # A pipe or CI log gets the full table rather than one squeezed to 80 columns.
+    console = console or Console(width=None if sys.stdout.isatty() else 140)
     for r in result.views:
         a = r.analysis
         facing = f", runner facing image-{a.direction}" if a.direction else ""

@@ -2,12 +2,12 @@
 
 from gaitvision.pose.track import CleaningReport, PoseTrack, ViewEstimate
 
-__all__ = ["CleaningReport", "PoseTrack", "ViewEstimate", "prepare_track", "track_pose"]
+__all__ = ["CleaningReport", "PoseTrack", "ViewEstimate", "label_track", "prepare_track", "track_pose"]
 
 
 def __getattr__(name: str):
     # Imported lazily: the tracking module pulls in filtering, which needs this package.
-    if name in ("prepare_track", "track_pose"):
+    if name in ("label_track", "prepare_track", "track_pose"):
         from gaitvision.pose import tracking
 
         return getattr(tracking, name)

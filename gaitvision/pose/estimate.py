@@ -123,6 +123,7 @@ def estimate_pose(
     """
     settings = settings or PoseSettings()
     t0 = time.perf_counter()
+    report(progress, "decoding", 0.0)
     info = probe_video(path)
     cached = _cache_path(info, settings, start_s, end_s)
     if use_cache and cached.exists():
@@ -130,6 +131,7 @@ def estimate_pose(
             track = PoseTrack.load(cached)
             track = track.copy()
             track.video = VideoInfo.from_dict({**info.to_dict(), "path": str(path)})
+            report(progress, "decoding", 1.0)
             report(progress, "pose", 1.0)
             if stats is not None:
                 stats.append(PoseRunStats(track.n_frames, 0, time.perf_counter() - t0, True))
@@ -139,6 +141,7 @@ def estimate_pose(
             pass  # unreadable cache entry: recompute
 
     frame_times = read_frame_times(path)
+    report(progress, "decoding", 1.0)
     keep = np.ones(len(frame_times), dtype=bool)
     if start_s is not None:
         keep &= frame_times >= start_s - 1e-6

@@ -21,9 +21,12 @@ from gaitvision.progress import ProgressCallback
 VIEWS = ("side", "rear", "front")
 
 
-def prepare_track(raw: PoseTrack, *, view: str | None = None, direction: str | None = None,
-                  cleaning: CleaningSettings | None = None) -> PoseTrack:
-    """Subject selection, view, identity correction and cleaning of a raw track.
+def label_track(raw: PoseTrack, *, view: str | None = None,
+                direction: str | None = None) -> PoseTrack:
+    """Subject selection, view and identity correction of a raw track (no filtering).
+
+    Gait events are best timed on this unfiltered track: a low-pass filter rounds
+    the corners of foot strike and toe-off.
 
     Parameters
     ----------
@@ -33,23 +36,31 @@ def prepare_track(raw: PoseTrack, *, view: str | None = None, direction: str | N
         Override the automatic view.
     direction : {"left", "right"}, optional
         Override the side-view running direction (the way the runner faces).
-    cleaning : CleaningSettings, optional
 
     Returns
     -------
     PoseTrack
-        With ``view`` and ``cleaning`` filled in.
+        With ``view`` filled in and ``cleaning`` counting swaps and dropped frames.
     """
     track, subject = keep_main_subject(raw)
     track.view = classify_view(track, override=view, direction=direction)
     track.cleaning = CleaningReport(other_person_frames=subject.frames_dropped)
     if track.view.view == "side":
-        track = correct_leg_swaps(track)
-    else:
-        track = correct_front_back_flips(track, track.view.view)
-    cleaned = clean_track(track, cleaning)
-    cleaned.cleaning.other_person_frames = subject.frames_dropped
-    return cleaned
+        return correct_leg_swaps(track)
+    return correct_front_back_flips(track, track.view.view)
+
+
+def prepare_track(raw: PoseTrack, *, view: str | None = None, direction: str | None = None,
+                  cleaning: CleaningSettings | None = None) -> PoseTrack:
+    """:func:`label_track`, then :func:`~gaitvision.filtering.clean_track`.
+
+    Returns
+    -------
+    PoseTrack
+        Labelled and cleaned, with ``view`` and ``cleaning`` filled in.
+    """
+    labelled = label_track(raw, view=view, direction=direction)
+    return clean_track(labelled, cleaning)
 
 
 def track_pose(
