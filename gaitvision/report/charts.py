@@ -14,6 +14,7 @@ import io
 import logging
 import math
 import os
+import textwrap
 from collections.abc import Callable
 from pathlib import Path
 
@@ -230,19 +231,43 @@ def trends_figure(analysis: GaitAnalysis) -> Figure | None:
     return fig
 
 
+#: Metrics for the left-vs-right chart, in priority order (others follow, up to 8).
+LEFT_RIGHT = ["knee_flexion_ic_deg", "hip_extension_peak_deg", "contact_time_ms",
+              "overstride_cm", "overstride_leg_lengths", "tibia_angle_ic_deg",
+              "knee_flexion_stance_peak_deg", "foot_strike_angle_deg", "pelvic_drop_peak_deg",
+              "arm_crossover_shoulder_widths", "step_width_leg_lengths", "step_time_ms",
+              "flight_time_ms", "vertical_oscillation_cm"]
+
+
+def _asymmetry_text(m) -> str:
+    """``asymmetry +4.2%`` when both sides have the same sign, else the plain difference
+    (a percentage of a mean near zero, or across zero, means nothing)."""
+    asym = m.asymmetry or {}
+    pct, diff = asym.get("pct"), asym.get("diff")
+    same_sign = m.left.mean * m.right.mean > 0
+    if same_sign and pct is not None and math.isfinite(pct):
+        return f"asymmetry {pct:+.1f}%"
+    if diff is None or not math.isfinite(diff):
+        diff = m.left.mean - m.right.mean
+    return f"L-R {diff:+.3g} {axis_unit(m.unit)}"
+
+
 def asymmetry_figure(analysis: GaitAnalysis) -> Figure | None:
-    """Left-versus-right means (±SD) per metric, with the asymmetry in %."""
-    names = [n for n, m in analysis.summary.items()
-             if m.left is not None and m.right is not None
-             and math.isfinite(m.left.mean) and math.isfinite(m.right.mean)
-             and n not in ("cadence_spm",)]
-    if not names:
+    """Left-versus-right means (±SD) per metric, with the asymmetry."""
+    usable = [n for n, m in analysis.summary.items()
+              if m.left is not None and m.right is not None
+              and math.isfinite(m.left.mean) and math.isfinite(m.right.mean)
+              and n not in ("cadence_spm", "camera_roll_deg")]
+    if not usable:
         return None
-    names = names[:8]
+    names = [n for n in LEFT_RIGHT if n in usable]
+    if "overstride_cm" in names and "overstride_leg_lengths" in names:
+        names.remove("overstride_leg_lengths")
+    names = (names + [n for n in usable if n not in names and n not in LEFT_RIGHT])[:8]
     cols = min(4, len(names))
     rows = math.ceil(len(names) / cols)
     with plt.rc_context(RC):
-        fig = Figure(figsize=(SIZE[0], max(2.6, 2.2 * rows + 0.4)), dpi=DPI,
+        fig = Figure(figsize=(SIZE[0], max(2.6, 2.4 * rows + 0.4)), dpi=DPI,
                      layout="constrained")
         axes = fig.subplots(rows, cols, squeeze=False).ravel()
         for ax, name in zip(axes, names, strict=False):
@@ -255,19 +280,14 @@ def asymmetry_figure(analysis: GaitAnalysis) -> Figure | None:
                    capsize=3, width=0.65, error_kw={"lw": 0.8})
             ax.set_xticks([0, 1], ["L", "R"])
             ax.grid(axis="x", visible=False)
-            title = metric_title(analysis, name)
-            title = title if len(title) < 26 else title[:24] + "..."
-            asym = m.asymmetry or {}
-            pct = asym.get("pct")
-            if pct is not None and math.isfinite(pct):
-                title += f"\nasymmetry {pct:+.1f}%"
-            ax.set_title(title, fontsize=8.5)
+            title = "\n".join(textwrap.wrap(metric_title(analysis, name), 24)[:2])
+            ax.set_title(f"{title}\n{_asymmetry_text(m)}", fontsize=8)
             ax.set_ylabel(axis_unit(m.unit), fontsize=8)
             ax.axhline(0, color="0.4", lw=0.6)
         for ax in axes[len(names):]:
             ax.set_visible(False)
         fig.suptitle(f"{analysis.view.capitalize()} view: left vs right (mean ± SD; "
-                     "asymmetry = 100·(L-R)/mean)", fontsize=10)
+                     "asymmetry = 100·(L-R)/mean of |L|, |R|)", fontsize=10)
     return fig
 
 
