@@ -12,7 +12,6 @@ import numpy as np
 
 from gaitvision.errors import NoRunnerError, NotRunningError
 from gaitvision.kinematics.analysis import (
-    N_CURVE,
     Curves,
     GaitAnalysis,
     GaitEvent,
@@ -20,7 +19,14 @@ from gaitvision.kinematics.analysis import (
     Quality,
     StrideRecord,
 )
+from gaitvision.kinematics.curves import normalised_curves
 from gaitvision.kinematics.events import ContactParams, detect_contacts
+from gaitvision.kinematics.gating import (
+    DEFAULT_LEG_M,
+    froude_number,
+    not_running_reason,
+    on_treadmill,
+)
 from gaitvision.kinematics.geometry import LEG_POINTS, body_frame, rear_series, side_series
 from gaitvision.kinematics.legs import both_legs_seen, leg_swap_states, unswap_legs
 from gaitvision.kinematics.rear import TILT_DEG, camera_roll, drop_series
@@ -32,17 +38,19 @@ from gaitvision.kinematics.reference import (
     strike_class,
     summarize,
 )
-from gaitvision.kinematics.sequence import Sequence, SequenceParams, Stride, build_sequence
+from gaitvision.kinematics.sequence import (
+    Sequence,
+    SequenceParams,
+    Stride,
+    build_sequence,
+    cadence_fit,
+)
 from gaitvision.kinematics.side import LEG_PER_HEIGHT, midstance
 from gaitvision.kinematics.side import stride_metrics as side_metrics
-from gaitvision.landmarks import HIP, SIDES, TOE
+from gaitvision.landmarks import SIDES, TOE
 from gaitvision.pose.track import PoseTrack, ViewEstimate
 from gaitvision.progress import ProgressCallback, report
 
-#: Walk-run transition Froude number (Alexander 1989).
-WALK_FROUDE = 0.5
-#: Leg length assumed when the runner's height is not given (m).
-DEFAULT_LEG_M = 0.85
 #: Side view: belt-line tilt in the image above which the user is told (deg).
 SIDE_TILT_NOTE = 3.0
 
@@ -102,7 +110,7 @@ def analyze_gait(track: PoseTrack, *, raw: PoseTrack | None = None, view: str | 
         ev_track, track, n_unswapped = _repair_legs(ev_track, track)
     bf0 = body_frame(ev_track.times, ev_track.xy, ev_track.visibility, ev_track.frame_size,
                      est.view, est.direction)
-    treadmill = _on_treadmill(bf0)
+    treadmill = on_treadmill(bf0)
     leg_m = LEG_PER_HEIGHT * height_cm / 100 if height_cm else DEFAULT_LEG_M
     froude = None if treadmill else froude_number(bf0, leg_m)
     contacts = {f: detect_contacts(bf0.t, bf0.p, ev_track.visibility, f, contact_params,
@@ -153,7 +161,7 @@ def analyze_gait(track: PoseTrack, *, raw: PoseTrack | None = None, view: str | 
     cadence = cadence_fit(seq)
     summary = {} if seq.walking else _summaries(strides, vname, quality, roll, cadence)
     kept = [s for s, r in zip(seq.strides, strides) if r.excluded is None]
-    curves = Curves() if seq.walking else _curves(bf, series, kept, vname)
+    curves = Curves() if seq.walking else normalised_curves(bf, series, kept, vname)
     if vname == "rear":
         for s in SIDES:
             series[f"pelvic_drop_deg.{s}"] = drop_series(series, s)
@@ -209,61 +217,6 @@ def _repair_legs(ev_track: PoseTrack, track: PoseTrack) -> tuple[PoseTrack, Pose
 def _leg_visibility(track: PoseTrack, foot: str) -> float:
     v = track.visibility[track.detected][:, LEG_POINTS[foot]]
     return float(np.mean(v)) if v.size else 0.0
-
-
-def _on_treadmill(bf) -> bool:
-    """The mid-hip stays within about a leg length horizontally on a treadmill.
-
-    Overground, a runner (or walker) crosses the frame: several leg lengths.
-    """
-    x = bf.mid(HIP["left"], HIP["right"])[:, 0]
-    x = x[np.isfinite(x)]
-    return bool(x.size == 0 or np.percentile(x, 95) - np.percentile(x, 5) < 1.5)
-
-
-def not_running_reason(seq: Sequence, froude: float | None, leg_m: float,
-                       seen_s: float = 0.0) -> str | None:
-    """Why the sequence is not a steady run, in words, or None when it is one.
-
-    A walk (duty factor 50 % or more, or no flight phase; or, overground, a speed
-    below the walk-run transition, Froude number 0.5), too few strides, strides of very
-    uneven length (robust CV over 15 %), or regular strides covering less than half of
-    the ``seen_s`` seconds in which the runner was found.
-    """
-    if froude is not None and np.isfinite(froude) and froude < WALK_FROUDE:
-        kmh = 3.6 * np.sqrt(froude * 9.81 * leg_m)
-        return f"walking: moving across the frame at about {kmh:.0f} km/h, a walking pace"
-    if seq.walking:
-        return (f"walking: duty factor {100 * seq.median_duty:.0f} %, the feet share the "
-                "ground instead of a flight phase")
-    n = len(seq.strides)
-    if n < 4:
-        return f"walking, standing or another activity: only {n} strides found"
-    d = np.array([s.duration for s in seq.strides])
-    cv = 1.4826 * np.median(np.abs(d - np.median(d))) / np.median(d)
-    if cv > 0.15:
-        return f"walking, standing or another activity: stride times vary by {100 * cv:.0f} %"
-    if seen_s > 0:
-        cover = max(sum(s.duration for s in seq.strides if s.foot == f) for f in SIDES) / seen_s
-        if cover < 0.5:
-            return ("walking, standing or another activity: regular strides cover only "
-                    f"{100 * cover:.0f} % of the clip")
-    return None
-
-
-def froude_number(bf, leg_m: float) -> float:
-    """Froude number v^2 / (g L) of a runner moving across the frame (overground).
-
-    The speed is the slope of a straight-line fit of the mid-hip's horizontal position
-    over time, in leg lengths per second. Humans change from walking to running near a
-    Froude number of 0.5 (Alexander 1989, Physiol Rev 69:1199; Kram et al. 1997).
-    """
-    x = bf.mid(HIP["left"], HIP["right"])[:, 0]
-    ok = np.isfinite(x)
-    if ok.sum() < 10:
-        return float("nan")
-    v = abs(np.polyfit(bf.t[ok], x[ok], 1)[0])  # leg lengths / s
-    return float(v * v * leg_m / 9.81)
 
 
 def _belt_roll(bf, track: PoseTrack, seq: Sequence) -> float:
@@ -363,48 +316,6 @@ def _exclude_irregular(strides: list[StrideRecord], q: Quality,
                        "event) were left out of the averages")
 
 
-def cadence_fit(seq: Sequence) -> dict[str, float]:
-    """Cadence (steps/min) from a straight-line fit of event times against cycle number.
-
-    Every seen IC and TO counts (each foot and event type with its own offset, one common
-    stride time), with outliers beyond 3 robust SDs dropped: steadier than averaging
-    stride times, which hangs on the two ends of each stride. Per side, the same fit
-    with that foot's events only.
-    """
-    out = {}
-    for key, feet in (("left", ("left",)), ("right", ("right",)), ("both", SIDES)):
-        groups = []
-        for f in feet:
-            for typ in ("IC", "TO"):
-                ts = np.array([st.ic if typ == "IC" else st.to for st in seq.stances
-                               if st.foot == f and not (st.ic_inferred if typ == "IC"
-                                                        else st.to_inferred)])
-                if len(ts) >= 3:
-                    groups.append(ts)
-        if not groups or not np.isfinite(seq.stride_s):
-            continue
-        rows, y, g = [], [], []
-        for gi, ts in enumerate(groups):
-            k = np.round((ts - ts[0]) / seq.stride_s)
-            rows += list(k)
-            y += list(ts)
-            g += [gi] * len(ts)
-        k, y, g = np.array(rows), np.array(y), np.array(g)
-        keep = np.ones(len(y), bool)
-        for _ in range(3):
-            a = np.column_stack([k] + [(g == i).astype(float) for i in range(len(groups))])
-            coef, *_ = np.linalg.lstsq(a[keep], y[keep], rcond=None)
-            r = y - a @ coef
-            mad = 1.4826 * np.median(np.abs(r[keep] - np.median(r[keep])))
-            new = np.abs(r) <= max(3 * mad, 0.01)
-            if (new == keep).all():
-                break
-            keep = new
-        if coef[0] > 0:
-            out[key] = 120.0 / float(coef[0])
-    return out
-
-
 def _summaries(strides: list[StrideRecord], view: str, q: Quality, roll: float,
                cadence: dict[str, float]) -> dict:
     names = SIDE_METRICS if view == "side" else REAR_METRICS
@@ -433,36 +344,3 @@ def _summaries(strides: list[StrideRecord], view: str, q: Quality, roll: float,
     return out
 
 
-def _curves(bf, series: dict, strides: list[Stride], view: str) -> Curves:
-    from gaitvision.kinematics.rear import REAR_CURVES
-    from gaitvision.kinematics.side import SIDE_CURVES
-
-    units = dict(SIDE_CURVES if view == "side" else REAR_CURVES)
-    if view == "side":
-        units["trunk_lean_deg"] = "deg"
-    pct = np.linspace(0, 1, N_CURVE)
-    per: dict[str, dict[str, list]] = {k: {"left": [], "right": []} for k in units}
-    to_pct: dict[str, list] = {"left": [], "right": []}
-    for s in strides:
-        tt = s.stance.ic + pct * s.duration
-        to_pct[s.foot].append(100 * (s.stance.to - s.stance.ic) / s.duration)
-        for name in units:
-            if name == "pelvic_obliquity_deg":
-                y = drop_series(series, s.foot)
-            else:
-                y = series.get(f"{name}.{s.foot}", series.get(name))
-            per[name][s.foot].append(_resample(bf.t, y, tt))
-    curves = Curves(units=units)
-    for name, sides in per.items():
-        curves.per_stride[name] = {f: np.array(v).reshape(-1, N_CURVE) for f, v in sides.items()}
-    curves.to_pct = {f: float(np.mean(v)) for f, v in to_pct.items() if v}
-    return curves
-
-
-def _resample(t: np.ndarray, y: np.ndarray, tt: np.ndarray) -> np.ndarray:
-    ok = np.isfinite(y)
-    if ok.sum() < 2:
-        return np.full(len(tt), np.nan)
-    out = np.interp(tt, t[ok], y[ok])
-    out[(tt < t[0]) | (tt > t[-1])] = np.nan
-    return out

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from gaitvision.kinematics.analysis import _DECIMALS, MetricSummary, Reference, Stats, round_metric
+from gaitvision.kinematics.records import _DECIMALS, MetricSummary, Reference, Stats, round_metric
 
 MIN_STRIDES = 7  #: per side, for a stable average (Dingenen 2018, Phys Ther Sport 33:40)
 

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from gaitvision.kinematics.events import Contact
+from gaitvision.landmarks import SIDES
 
 OTHER = {"left": "right", "right": "left"}
 
@@ -225,4 +226,46 @@ def _pair(stances: dict[str, list[Stance]], stride: float, p: SequenceParams) ->
             out.append(Stride(foot, a, b.ic, inside[0],
                               a.ic_inferred or a.to_inferred or b.ic_inferred))
     out.sort(key=lambda s: s.stance.ic)
+    return out
+
+
+def cadence_fit(seq: Sequence) -> dict[str, float]:
+    """Cadence (steps/min) from a straight-line fit of event times against cycle number.
+
+    Every seen IC and TO counts (each foot and event type with its own offset, one common
+    stride time), with outliers beyond 3 robust SDs dropped: steadier than averaging
+    stride times, which hangs on the two ends of each stride. Per side, the same fit
+    with that foot's events only.
+    """
+    out = {}
+    for key, feet in (("left", ("left",)), ("right", ("right",)), ("both", SIDES)):
+        groups = []
+        for f in feet:
+            for typ in ("IC", "TO"):
+                ts = np.array([st.ic if typ == "IC" else st.to for st in seq.stances
+                               if st.foot == f and not (st.ic_inferred if typ == "IC"
+                                                        else st.to_inferred)])
+                if len(ts) >= 3:
+                    groups.append(ts)
+        if not groups or not np.isfinite(seq.stride_s):
+            continue
+        rows, y, g = [], [], []
+        for gi, ts in enumerate(groups):
+            k = np.round((ts - ts[0]) / seq.stride_s)
+            rows += list(k)
+            y += list(ts)
+            g += [gi] * len(ts)
+        k, y, g = np.array(rows), np.array(y), np.array(g)
+        keep = np.ones(len(y), bool)
+        for _ in range(3):
+            a = np.column_stack([k] + [(g == i).astype(float) for i in range(len(groups))])
+            coef, *_ = np.linalg.lstsq(a[keep], y[keep], rcond=None)
+            r = y - a @ coef
+            mad = 1.4826 * np.median(np.abs(r[keep] - np.median(r[keep])))
+            new = np.abs(r) <= max(3 * mad, 0.01)
+            if (new == keep).all():
+                break
+            keep = new
+        if coef[0] > 0:
+            out[key] = 120.0 / float(coef[0])
     return out
