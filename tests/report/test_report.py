@@ -80,10 +80,12 @@ def test_loops_cover_the_representative_stride(result, side):
 
 
 def test_high_frame_rate_keeps_every_frame(tmp_path):
+    from gaitvision.report.videos import render_videos
+
     analysis, track, video = make_view(tmp_path / "src", "side", width=160, height=288,
                                        fps=120.0, duration=1.5)
-    render_view(analysis, track, video, tmp_path / "out" / "side", slowmo_factor=0.25)
-    slow = video_facts(tmp_path / "out" / "side" / "slowmo.mp4")
+    res = render_videos(analysis, track, video, tmp_path / "out", slowmo_factor=0.25)
+    slow = video_facts(res.slowmo)
     assert slow["frames"] == track.n_frames == 180
     assert slow["fps"] == pytest.approx(30.0)
     assert slow["duration_s"] == pytest.approx(1.5 / 0.25, abs=1e-6)
@@ -168,20 +170,21 @@ def test_pdf_charts_are_vector(result):
         assert len(p.images) == 0
 
 
-def test_pdf_letter_and_rerender_from_saved(result, tmp_path):
+def test_pdf_rerender_from_saved_gives_the_same_text(result, tmp_path):
     views = [(GaitAnalysis.load(vdir), vdir) for _a, vdir in result["views"]]
     again = render_pdf(views, tmp_path / "again.pdf", session=SESSION)
     assert _text(again) == _text(result["out"] / "report.pdf")
-    letter = render_pdf(views, tmp_path / "letter.pdf", session=SESSION, page_size="Letter")
-    w, h = (float(v) for v in PdfReader(str(letter)).pages[0].mediabox.upper_right)
-    assert (round(w), round(h)) == (612, 792)
 
 
-def test_single_view_pdf_without_session(result, tmp_path):
+def test_single_view_letter_pdf_without_session(result, tmp_path):
     analysis, vdir = result["views"][1]
-    pdf = render_pdf([(analysis, vdir)], tmp_path / "rear.pdf")
+    pdf = render_pdf([(analysis, vdir)], tmp_path / "rear.pdf", page_size="Letter")
+    w, h = (float(v) for v in PdfReader(str(pdf)).pages[0].mediabox.upper_right)
+    assert (round(w), round(h)) == (612, 792)
     text = _text(pdf)
     assert "Rear view: summary" in text and "Side view" not in text
+    with pytest.raises(ValueError):
+        render_pdf([(analysis, vdir)], tmp_path / "x.pdf", page_size="A5")
 
 
 def test_large_source_is_scaled_down(tmp_path):
