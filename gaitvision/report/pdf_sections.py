@@ -105,7 +105,9 @@ def _range_text(m: MetricSummary) -> str:
 
 
 def _flag_cell(m: MetricSummary, st) -> Paragraph:
-    side_flags = {k: v for k, v in (m.flags or {}).items() if v and v != m.flag}
+    # a side's own flag, where it differs (a side with no values of its own says nothing)
+    side_flags = {k: v for k, v in (m.flags or {}).items()
+                  if v and v != m.flag and v != "insufficient"}
     col = FLAG_COLOUR.get(m.flag, colors.black)
     text = f'<font color="{col.hexval()}"><b>{FLAG_TEXT.get(m.flag, m.flag)}</b></font>'
     for side, f in side_flags.items():
