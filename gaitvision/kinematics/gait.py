@@ -51,6 +51,9 @@ from gaitvision.landmarks import SIDES, TOE
 from gaitvision.pose.track import PoseTrack, ViewEstimate
 from gaitvision.progress import ProgressCallback, report
 
+#: A leg is hidden when its mean keypoint visibility is below this and this much
+#: below the other leg's.
+HIDDEN_BELOW, HIDDEN_GAP = 0.8, 0.15
 #: Side view: belt-line tilt in the image above which the user is told (deg).
 SIDE_TILT_NOTE = 3.0
 
@@ -116,7 +119,8 @@ def analyze_gait(track: PoseTrack, *, raw: PoseTrack | None = None, view: str | 
     contacts = {f: detect_contacts(bf0.t, bf0.p, ev_track.visibility, f, contact_params,
                                    side_view=(vname == "side" and treadmill)) for f in SIDES}
     vis = {f: _leg_visibility(track, f) for f in SIDES}
-    seq = build_sequence(contacts, vis, sequence_params)
+    hidden = hidden_leg(vis) if vname == "side" else None
+    seq = build_sequence(contacts, vis, sequence_params, hidden=hidden)
     report(progress, "kinematics", 0.4)
     seen_s = float(np.sum(np.diff(track.times)[track.detected[1:]]))
     reason = not_running_reason(seq, froude, leg_m, seen_s)
@@ -214,6 +218,14 @@ def _repair_legs(ev_track: PoseTrack, track: PoseTrack) -> tuple[PoseTrack, Pose
     return ev_track, track, int(swapped.sum())
 
 
+def hidden_leg(vis: dict[str, float]) -> str | None:
+    """The leg seen clearly less well than the other (side view: the far leg), if any."""
+    lo, hi = sorted(vis.values())
+    if lo < HIDDEN_BELOW and hi - lo > HIDDEN_GAP:
+        return min(vis, key=vis.get)
+    return None
+
+
 def _leg_visibility(track: PoseTrack, foot: str) -> float:
     v = track.visibility[track.detected][:, LEG_POINTS[foot]]
     return float(np.mean(v)) if v.size else 0.0
@@ -268,11 +280,12 @@ def _quality(track: PoseTrack, seq: Sequence, vis: dict, roll: float, view: str)
         tilt_suspected=bool(rear and np.isfinite(roll) and abs(roll) > TILT_DEG),
         too_few_strides=min(n.values()) < MIN_STRIDES, walking_detected=seq.walking,
         detection_rate=track.detection_rate, fps=track.fps, notes=list(seq.notes))
-    lo, hi = sorted(vis.values())
-    if view == "side" and lo < 0.8 and hi - lo > 0.15:
-        q.hidden_leg = min(vis, key=vis.get)
+    if view == "side" and hidden_leg(vis):
+        q.hidden_leg = hidden_leg(vis)
+        lo, hi = sorted(vis.values())
         q.notes.append(f"the {q.hidden_leg} leg was partly hidden (keypoint confidence "
-                       f"{lo:.2f} vs {hi:.2f}); its values are less certain")
+                       f"{lo:.2f} vs {hi:.2f}): its contacts were timed from the other foot "
+                       "and its angles are the pose model's estimate, less certain")
     if q.too_few_strides:
         q.notes.append(f"fewer than {MIN_STRIDES} strides on a side: averages are indicative "
                        "(Dingenen 2018)")

@@ -149,7 +149,7 @@ def _clean_foot(cs: list[Contact], stride: float, p: SequenceParams) -> list[Con
 
 
 def build_sequence(contacts: dict[str, list[Contact]], visibility: dict[str, float],
-                   params: SequenceParams | None = None) -> Sequence:
+                   params: SequenceParams | None = None, hidden: str | None = None) -> Sequence:
     """Check, complete and pair the contacts of both feet.
 
     Parameters
@@ -159,6 +159,11 @@ def build_sequence(contacts: dict[str, list[Contact]], visibility: dict[str, flo
     visibility : dict
         Mean visibility of each leg; the less visible leg is the one re-placed when
         the two disagree.
+    hidden : str, optional
+        A foot that lands out of sight (side view: the far foot lands behind the near
+        leg or the treadmill console): its ICs are always placed half a stride after
+        the other foot's and marked inferred; its toe-offs, at the back of the stride,
+        are kept where they were seen.
     """
     p = params or SequenceParams()
     notes: list[str] = []
@@ -175,7 +180,8 @@ def build_sequence(contacts: dict[str, list[Contact]], visibility: dict[str, flo
                         float("nan"), float("nan"), ["too few contacts to find a stride"])
     contact_med = {f: float(np.median([s.to - s.ic for s in v])) if v else float("nan")
                    for f, v in stances.items()}
-    weaker = min(("left", "right"), key=lambda f: (visibility.get(f, 0.0), len(stances[f])))
+    weaker = hidden or min(("left", "right"),
+                           key=lambda f: (visibility.get(f, 0.0), len(stances[f])))
     n_inferred = 0
     # Walk the better-seen foot's strides and make the other foot fit in each.
     ref = OTHER[weaker]
@@ -186,21 +192,26 @@ def build_sequence(contacts: dict[str, list[Contact]], visibility: dict[str, flo
         mid = a.ic + dur / 2
         inside = [s for s in stances[weaker] if a.ic < s.ic < b.ic]
         good = [s for s in inside if abs(s.ic - mid) <= p.alternation_tolerance * dur]
-        if len(good) == 1 and len(inside) == 1:
+        if len(good) == 1 and len(inside) == 1 and weaker != hidden:
             continue
         for s in inside:
             stances[weaker].remove(s)
-        if good:
+        if good and weaker != hidden:
             keep = min(good, key=lambda s: abs(s.ic - mid))
             stances[weaker].append(keep)
             continue
         cm = contact_med[weaker] if np.isfinite(contact_med[weaker]) else contact_med[ref]
-        stances[weaker].append(Stance(weaker, mid, mid + cm, True, True, 0.0))
+        seen_to = [s.to for s in inside if mid + 0.3 * cm < s.to < b.ic]
+        if seen_to:
+            stances[weaker].append(Stance(weaker, mid, seen_to[-1], True, False, 0.0))
+        else:
+            stances[weaker].append(Stance(weaker, mid, mid + cm, True, True, 0.0))
         n_inferred += 1
     stances[weaker].sort(key=lambda s: s.ic)
     if n_inferred:
         notes.append(f"{n_inferred} {weaker}-foot contacts were not seen and were placed "
-                     "half a stride after the other foot's (assumes even steps)")
+                     "half a stride after the other foot's (assumes even steps, so step-time "
+                     "asymmetry cannot be measured)")
     strides = _pair(stances, stride, p)
     duty = [s.stance.to - s.stance.ic for s in strides]
     duty = np.array(duty) / np.array([s.duration for s in strides]) if strides else np.zeros(0)

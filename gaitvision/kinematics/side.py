@@ -3,10 +3,9 @@
 Definitions and sources are those of ``running-metrics.md`` ("Side view") and are
 repeated in :mod:`gaitvision.kinematics.reference`; sign conventions are those of
 :mod:`gaitvision.kinematics.geometry`. Values at an event are taken at the event's
-sub-frame time: interpolated between frames, except the knee angle at contact, which is
-followed along the approach (:func:`at_contact`): the knee flexes abruptly on impact,
-while the foot and shank turn around smoothly at the end of the swing, where a line
-along the approach would overshoot;
+sub-frame time, interpolated between the frames either side (a line along the approach
+would avoid mixing in the impact, but overshoots where the knee and foot turn around
+at the end of the swing, as they do at contact in real footage);
 peaks are refined with a parabola through the highest sample and its neighbours, so
 30 and 240 fps give nearly the same numbers for smooth curves.
 """
@@ -33,25 +32,6 @@ def at(t: np.ndarray, y: np.ndarray, when: float) -> float:
         return float("nan")
     f = (when - t[i - 1]) / (t[i] - t[i - 1])
     return float(y0 + f * (y1 - y0))
-
-
-def at_contact(t: np.ndarray, y: np.ndarray, when: float, frames: int = 3) -> float:
-    """Value at the instant of contact, extrapolated along the approach.
-
-    A straight line through the last ``frames`` frames before the contact is followed
-    to the contact time. The approach is free swing while contact is an impact:
-    interpolating across the contact mixes in the post-impact motion (at 30 fps it
-    misses the knee angle by several degrees), and a line through three frames rather
-    than two keeps single-frame keypoint noise from being amplified. Falls back to
-    :func:`at` when those frames are missing.
-    """
-    i = int(np.searchsorted(t, when))  # t[i-1] < when <= t[i]
-    if i >= frames and when - t[i - 1] < 0.1:
-        tt, yy = t[i - frames:i], y[i - frames:i]
-        if np.isfinite(yy).all():
-            slope, icpt = np.polyfit(tt - when, yy, 1)
-            return float(icpt)
-    return at(t, y, when)
 
 
 def peak(t: np.ndarray, y: np.ndarray, t0: float, t1: float, sign: float = 1.0) -> float:
@@ -127,7 +107,7 @@ def stride_metrics(bf: BodyFrame, series: dict[str, np.ndarray], s: Stride,
     t, f = bf.t, s.foot
     ic, to, end = s.stance.ic, s.stance.to, s.end
     out = timing(s)
-    out["knee_flexion_ic_deg"] = at_contact(t, series[f"knee_flexion_deg.{f}"], ic)
+    out["knee_flexion_ic_deg"] = at(t, series[f"knee_flexion_deg.{f}"], ic)
     out["knee_flexion_stance_peak_deg"] = peak(t, series[f"knee_flexion_deg.{f}"], ic, to)
     out["hip_extension_peak_deg"] = peak(t, series[f"hip_extension_deg.{f}"], ic, end)
     out["hip_extension_vs_trunk_peak_deg"] = peak(

@@ -69,7 +69,7 @@ class RunnerParams:
     roll_deg: float = 0.0               #: + turns the horizon counter-clockwise on screen
     noise_px: float = 0.0
     seed: int = 0
-    far_visibility: float = 0.7
+    far_visibility: float = 0.95
     hide_far_ic: bool = False           #: far foot missing around its IC (side view)
 
     @property

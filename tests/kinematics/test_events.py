@@ -69,7 +69,7 @@ def test_swapped_leg_segment_still_gives_correct_events(fps, start_s):
 
 
 def test_hidden_far_leg_events_are_inferred_and_marked():
-    track, truth = make_track(fps=60, duration_s=8.0, hide_far_ic=True)
+    track, truth = make_track(fps=60, duration_s=8.0, hide_far_ic=True, far_visibility=0.7)
     a = analyze_gait(track)
     assert a.quality.hidden_leg == "right"
     far = [e for e in a.events if e.foot == "right"]
