@@ -2,7 +2,7 @@
 
 import numpy as np
 import pytest
-from conftest import event_errors_ms
+from tests.kinematics.helpers import event_errors_ms
 
 from gaitvision.errors import NotRunningError
 from gaitvision.kinematics import analyze_gait
