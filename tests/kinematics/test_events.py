@@ -2,12 +2,12 @@
 
 import numpy as np
 import pytest
-from tests.kinematics.helpers import event_errors_ms
 
 from gaitvision.errors import NotRunningError
 from gaitvision.kinematics import analyze_gait
 from gaitvision.kinematics.testing import make_track
 from gaitvision.landmarks import LR_SWAP
+from tests.kinematics.helpers import event_errors_ms
 
 
 @pytest.mark.parametrize("strike", [12.0, -8.0])  # rearfoot, forefoot
