@@ -4,23 +4,73 @@ A :class:`GaitAnalysis` is what the report and the web app read. It is saved to 
 folder as
 
 ``metrics.json``
-    The public contract, schema ``gaitvision.metrics/1`` (see :meth:`GaitAnalysis.to_json_dict`).
+    The public contract, schema ``gaitvision.metrics/1`` (below).
 ``strides.csv``
-    One row per stride (IC to the next IC of the same foot) with every per-stride value.
+    One row per stride (IC to the next IC of the same foot): side, index, start_s,
+    end_s, duration_s, to_s, start_frame, end_frame, inferred, excluded, then one
+    column per metric NAME.
 ``curves.csv``
-    Mean and SD of each normalised curve, 0-100 % of the gait cycle, per side.
+    Mean and SD of each normalised curve, 0-100 % of the gait cycle, per side:
+    curve, unit, side, pct, mean, sd, n.
 ``series.npz``
-    Per-frame angle series aligned with the pose track's frames (for live read-outs)
-    and the per-stride normalised curves.
+    ``times``, ``frame_index``, per-frame series ``series/NAME[.side]`` aligned with
+    the pose track's frames (for live read-outs) and per-stride curves
+    ``curve/NAME/side`` (n_strides, 101).
 
 and :meth:`GaitAnalysis.load` rebuilds it from those files, so reports re-render
 without running pose again. Missing values are ``NaN`` in memory, ``null`` in JSON
 and empty cells in CSV.
 
+``metrics.json`` (schema ``gaitvision.metrics/1``)::
+
+    {"schema": "gaitvision.metrics/1",
+     "video": {VideoInfo: path, sha256, codec, width, height, rotation, n_frames,
+               duration_s, fps, fps_nominal, variable_frame_rate},
+     "view": "side" | "rear",  "direction": "left" | "right" | null,
+     "height_cm": float | null, "speed_kmh": float | null, "leg_length_px": float,
+     "summary": {NAME: {"label", "unit", "definition",
+                        "left" | "right" | "both": {"mean", "sd", "median", "n"} | null,
+                        "reference": {"range": [lo, hi] | null, "text", "source"},
+                        "finding": str, "flag": "within"|"outside"|"no_norm"|"insufficient",
+                        "flags": {"left": flag, "right": flag},
+                        "asymmetry": {"diff": left - right, "pct"} | null}},
+     "asymmetry": {NAME: {"diff", "pct"}},
+     "events": [{"foot": "left"|"right", "type": "IC"|"TO", "time_s", "frame",
+                 "inferred": bool}],
+     "strides": [{"side", "index", "start_s", "end_s", "to_s", "mid_s", "duration_s",
+                  "start_frame", "end_frame", "inferred", "excluded": str | null,
+                  "metrics": {NAME: value | null}}],
+     "curves": {"pct": [0..100], "to_pct": {side: %},
+                CURVE: {"unit", side: {"mean": [101], "sd": [101], "n"}}},
+     "quality": {"strides_left", "strides_right", "confidence_left", "confidence_right",
+                 "inferred_events", "hidden_leg", "camera_roll_deg", "tilt_suspected",
+                 "too_few_strides", "walking_detected", "excluded_strides",
+                 "detection_rate", "fps", "notes": [str]},
+     "files": {"strides": "strides.csv", "curves": "curves.csv", "series": "series.npz"}}
+
+Values are rounded by unit (:func:`round_metric`); ``frame`` is the fractional source
+frame at the event's sub-frame time. Metric NAMEs, units, definitions and sources are
+listed in :data:`gaitvision.kinematics.reference.METRICS`: side view ``cadence_spm``,
+``step_time_ms``, ``contact_time_ms``, ``flight_time_ms``, ``duty_factor_pct``,
+``knee_flexion_ic_deg``, ``knee_flexion_stance_peak_deg``, ``hip_extension_peak_deg``
+(thigh vs vertical), ``hip_extension_vs_trunk_peak_deg``, ``tibia_angle_ic_deg``,
+``overstride_leg_lengths``, ``overstride_cm``, ``foot_strike_angle_deg``,
+``trunk_lean_deg``, ``vertical_oscillation_leg_lengths``, ``vertical_oscillation_cm``
+(cm only with the runner's height); rear view the timing metrics and
+``pelvic_drop_peak_deg`` (keyed by stance side), ``arm_crossover_shoulder_widths`` and
+``arm_crossover_strides_pct`` (keyed by arm), ``step_width_leg_lengths``,
+``camera_roll_deg``. Curves: side ``knee_flexion_deg``, ``hip_extension_deg``,
+``hip_extension_vs_trunk_deg``, ``tibia_angle_deg``, ``foot_angle_deg``,
+``trunk_lean_deg``; rear ``pelvic_obliquity_deg`` (per stance side, drop sign),
+``wrist_offset_sw``, ``foot_offset_ll``.
+
 Sign conventions: knee flexion is positive when the knee is bent; hip extension is
 positive when the thigh is behind vertical (behind = opposite to the running
-direction); pelvic drop is positive when the swing side's hip is lower, keyed by the
-stance side; arm crossover is positive when the wrist passes the body midline.
+direction); tibia angle positive when the ankle is ahead of the knee; foot-strike
+angle positive toe up; trunk lean positive forward; pelvic drop is positive when the
+swing side's hip is lower, keyed by the stance side; arm crossover is positive when the
+wrist passes the body midline; foot placement (step width) positive on the foot's own
+side of the midline, negative when it lands across it.
 """
 
 from __future__ import annotations
