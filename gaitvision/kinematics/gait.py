@@ -345,6 +345,9 @@ def _summaries(strides: list[StrideRecord], view: str, q: Quality, roll: float,
             if classes:
                 top = max(set(classes), key=classes.count)
                 extra = f"mostly {top} strikes ({classes.count(top)} of {len(classes)} strides)"
+        if name == "step_time_ms" and q.hidden_leg:
+            extra = (f"the {q.hidden_leg} foot's contacts were placed half a stride after the "
+                     "other's, so the left-right difference is assumed, not measured")
         if name == "step_width_leg_lengths":
             allv = [v for f in SIDES for v in vals[f] if np.isfinite(v)]
             if allv:
