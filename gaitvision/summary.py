@@ -2,24 +2,25 @@
 
 from __future__ import annotations
 
-import math
 import sys
 
 from rich.console import Console
 from rich.table import Table
 
-from gaitvision.kinematics import GaitAnalysis
+from gaitvision.kinematics import GaitAnalysis, round_metric
 
 _FLAG_STYLE = {"within": "green", "outside": "bold yellow", "no_norm": "dim", "insufficient": "red"}
 _FLAG_TEXT = {"within": "within", "outside": "outside", "no_norm": "no norm",
               "insufficient": "too few data"}
 
 
-def _cell(stats) -> str:
-    if stats is None or stats.mean is None or not math.isfinite(stats.mean):
+def _cell(stats, unit: str) -> str:
+    """Mean ± SD rounded as in metrics.json, so the table and the files agree."""
+    mean = None if stats is None else round_metric(stats.mean, unit)
+    if mean is None:
         return "-"
-    sd = "" if not math.isfinite(stats.sd) else f" ± {stats.sd:.3g}"
-    return f"{stats.mean:.4g}{sd}"
+    sd = round_metric(stats.sd, unit)
+    return f"{mean:g}" + ("" if sd is None else f" ± {sd:g}")
 
 
 def summary_table(analysis: GaitAnalysis, title: str) -> Table:
@@ -36,8 +37,9 @@ def summary_table(analysis: GaitAnalysis, title: str) -> Table:
         ref = "-" if m.reference.range is None else \
             f"{m.reference.range[0]:g} to {m.reference.range[1]:g}"
         n = f"{m.left.n if m.left else 0}/{m.right.n if m.right else 0}"
-        table.add_row(m.label, m.unit, _cell(m.left), _cell(m.right), _cell(m.both), n, ref,
-                      f"[{_FLAG_STYLE.get(m.flag, '')}]{_FLAG_TEXT.get(m.flag, m.flag)}[/]")
+        cells = [_cell(getattr(m, side), m.unit) for side in ("left", "right", "both")]
+        flag = f"[{_FLAG_STYLE.get(m.flag, '')}]{_FLAG_TEXT.get(m.flag, m.flag)}[/]"
+        table.add_row(m.label, m.unit, *cells, n, ref, flag)
     return table
 
 

@@ -9,7 +9,6 @@ conversion (see ``bench/bench_pose.py`` for the measurement).
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
@@ -77,23 +76,21 @@ def run_blazepose(
     list of FramePose
         One per input frame, in order; frames without a person have ``detected=False``.
     """
-    # mediapipe logs through absl/glog to stderr; keep the CLI's output readable.
-    os.environ.setdefault("GLOG_minloglevel", "2")
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     import mediapipe as mp  # slow import, so only where needed
 
     settings = settings or PoseSettings()
     model = verify_model(settings.model)
     width, height = full_size
     out: list[FramePose] = []
-    with mp.solutions.pose.Pose(
+    pose = mp.solutions.pose.Pose(
         static_image_mode=False,
         model_complexity=model.model_complexity,
         smooth_landmarks=True,
         enable_segmentation=False,
         min_detection_confidence=settings.min_detection_confidence,
         min_tracking_confidence=settings.min_tracking_confidence,
-    ) as pose:
+        )
+    with pose:
         for n, frame in enumerate(frames, start=1):
             result = pose.process(frame.image)
             out.append(_to_frame_pose(frame, result, width, height))

@@ -62,6 +62,11 @@ _progress_queue = None
 def _init_worker(queue) -> None:
     global _progress_queue
     _progress_queue = queue
+    # A worker reports through the queue and its return value; what mediapipe's native
+    # code prints to stderr (set-up notices) would only bury the CLI's own messages.
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 2)
+    os.close(devnull)
 
 
 def _run_chunk(path: str, first: int, last: int, frame_times: np.ndarray,
@@ -157,14 +162,10 @@ def estimate_pose(
 
     bounds = np.linspace(first, last, workers + 1).round().astype(int)
     report(progress, "pose", 0.0)
-    if workers == 1:
-        def on_frame(k: int) -> None:
-            if k % 5 == 0:
-                report(progress, "pose", k / n)
-
-        poses = _run_chunk_local(str(path), first, last, frame_times, full_size, settings, on_frame)
-    else:
-        poses = _run_parallel(str(path), bounds, frame_times, full_size, settings, n, progress)
+    # Even one worker runs in its own process: mediapipe's native code writes set-up
+    # notices straight to file descriptor 2, which a worker can silence without
+    # silencing the CLI's progress bars and messages.
+    poses = _run_parallel(str(path), bounds, frame_times, full_size, settings, n, progress)
     report(progress, "pose", 1.0)
 
     track = _assemble(poses, frame_times, info, settings, full_size)
@@ -175,14 +176,6 @@ def estimate_pose(
         track.save(cached)
     _check_detection(track, path)
     return track
-
-
-def _run_chunk_local(path, first, last, frame_times, full_size, settings, on_frame):
-    frames = iter_frames(path, None if first == 0 else max(0.0, frame_times[first] - WARMUP_S),
-                         float(frame_times[last - 1]) + 1e-3, max_side=settings.max_side,
-                         frame_times=frame_times)
-    poses = run_blazepose(frames, full_size, settings, on_frame)
-    return [p for p in poses if first <= p.index < last]
 
 
 def _run_parallel(path, bounds, frame_times, full_size, settings, n, progress):
