@@ -21,6 +21,18 @@ extrapolation".
    crossing, it does not shift with the noise level, and zero-lag smoothing of the
    track (which rounds the corner symmetrically) biases it little.
 
+Side view on a treadmill adds the belt: from IC the heel rides the belt backward at
+belt speed, until TO the toe does. IC is where the heel's forward position joins its
+belt line (a straight line over the early stance); TO is where the toe leaves its belt
+line or the belt, whichever shows first. This is the most repeatable cue in real 30 fps
+footage, where the foot's height drifts in the image as it nears the camera.
+
+Rear/front view: there is no belt motion across the image, and the foot's image height
+mixes its height and its distance (the belt carries the stance foot toward the camera).
+The stance line absorbs that steady drift, but the bend at IC is weak: on synthetic
+rear-view clips cadence is exact while contact times come out 10-35 ms short. A front
+view (the foot sinking away from the camera) is not handled well yet.
+
 Heel lowest point / vertical velocity rules are the ones with the best running
 accuracy in Fellin 2010 and Pose2Sim's notes; the forward-coordinate rule (Zeni 2008)
 is weaker for running (``running-metrics.md``, "Gait events").
@@ -42,7 +54,6 @@ class ContactParams:
 
     coarse_hz: float = 8.0          #: low-pass for finding stance windows
     low_fraction: float = 0.35      #: "low": below this share of the foot's height range
-    frontal_low_fraction: float = 0.6  #: the same in rear/front view (the belt recedes)
     slow_fraction: float = 0.3      #: "slow": vertical speed below this share of its P90
     min_window_s: float = 0.04      #: shorter candidate windows are dropped
     bridge_s: float = 0.05          #: gaps shorter than this inside a window are bridged
@@ -58,8 +69,6 @@ class ContactParams:
     edge_margin_s: float = 0.03     #: contacts this close to the clip's ends are dropped
     min_visibility: float = 0.3     #: heel/toe seen less than this: treated as missing
     ic_from_belt: bool = True       #: side view: time IC from the heel joining the belt alone
-    frontal_split: bool = False     #: rear view: heel line for IC, toe line for TO
-    frontal_mode: bool = False      #: rear view: "slow" = near the most common speed
 
 
 @dataclass
@@ -122,20 +131,10 @@ def stance_windows(t: np.ndarray, h: np.ndarray, params: ContactParams,
             belt = -np.nanpercentile(vx, 15)
             cand = (hf < lo + 0.5 * (hi - lo)) & (vx < -params.belt_fraction * belt)
         else:
-            # Seen from behind or in front the belt carries the stance foot toward or away
-            # from the camera, so its image height drifts at a steady rate: "slow" means
-            # close to that rate, the most common vertical speed of the foot (the stance
-            # is a third of the cycle at one speed; swing speeds spread out).
             v = np.gradient(hf, t)
-            if params.frontal_mode:
-                drift = _mode(v[np.isfinite(v)])
-                dv = np.abs(v - drift)
-                cand = (hf < lo + params.frontal_low_fraction * (hi - lo)) & \
-                    (dv < params.slow_fraction * np.nanpercentile(dv, 90))
-            else:
-                vmax = np.nanpercentile(np.abs(v), 90)
-                cand = (hf < lo + params.low_fraction * (hi - lo)) & \
-                    (np.abs(v) < params.slow_fraction * vmax)
+            vmax = np.nanpercentile(np.abs(v), 90)
+            cand = (hf < lo + params.low_fraction * (hi - lo)) & \
+                (np.abs(v) < params.slow_fraction * vmax)
     bridge = int(round(params.bridge_s * fs))
     out: list[list[int]] = []
     for a, b in _runs(cand):
@@ -144,18 +143,6 @@ def stance_windows(t: np.ndarray, h: np.ndarray, params: ContactParams,
         else:
             out.append([a, b])
     return [(a, b) for a, b in out if (t[b - 1] - t[a]) >= params.min_window_s - 0.5 / fs]
-
-
-def _mode(v: np.ndarray) -> float:
-    """Most common value of ``v`` (peak of a histogram with 40 bins over its P2-P98)."""
-    if v.size < 5:
-        return 0.0
-    lo, hi = np.percentile(v, [2, 98])
-    if hi <= lo:
-        return float(lo)
-    counts, edges = np.histogram(v, bins=40, range=(lo, hi))
-    k = int(np.argmax(counts))
-    return float((edges[k] + edges[k + 1]) / 2)
 
 
 def _line(t: np.ndarray, h: np.ndarray) -> tuple[float, float]:
@@ -198,9 +185,7 @@ def noise_sd(sig: np.ndarray, windows: list[tuple[int, int]]) -> float:
 
 def refine(t: np.ndarray, h: np.ndarray, window: tuple[int, int], params: ContactParams,
            x: tuple[np.ndarray, np.ndarray] | None = None,
-           noise: tuple[float, float] = (0.0, 0.0),
-           y: tuple[np.ndarray, np.ndarray] | None = None
-           ) -> tuple[float, float, bool, bool] | None:
+           noise: tuple[float, float] = (0.0, 0.0)) -> tuple[float, float, bool, bool] | None:
     """Sub-frame IC and TO around one coarse window; None when it cannot be placed.
 
     The foot departs from its stance line upward (``h``) and, in side view, also
@@ -210,11 +195,6 @@ def refine(t: np.ndarray, h: np.ndarray, window: tuple[int, int], params: Contac
     IC the foot is behind the belt line, after TO ahead of it. Each
     residual is divided by its threshold (``delta_sigmas`` times the ``noise`` SD of
     height and forward position, or the floor) and the larger one is followed outward.
-
-    Rear/front view (``y = (heel, toe)`` heights, no ``x``): the heel and toe sit at
-    different distances from the camera, so the lower of the two is not the one on the
-    belt; the heel's height is followed for IC and the toe's for TO, each against its
-    own line, as in side view.
     """
     a, b = window
     n = b - a
@@ -235,17 +215,8 @@ def refine(t: np.ndarray, h: np.ndarray, window: tuple[int, int], params: Contac
         m0, m1 = max(2, int(round(0.45 * n))), max(2, int(round(0.6 * n)))
         rxs[0] = _residual(t, x[0], slice(a, a + m0), t_ref)
         rxs[1] = _residual(t, x[1], slice(b - m1, b), t_ref)
-    rys: list[np.ndarray] = [ry, ry]
-    if y is not None and x is None and params.frontal_split:
-        m0, m1 = max(2, int(round(0.45 * n))), max(2, int(round(0.6 * n)))
-        dy = max(params.delta_sigmas * noise[0], params.delta_floor)
-        for k, part in ((0, slice(a, a + m0)), (1, slice(b - m1, b))):
-            r_k = _residual(t, y[k], part, t_ref)
-            if r_k is not None:
-                rys[k] = r_k / dy
     found = []
     for k, step, start in ((0, -1, core.start), (1, +1, core.stop - 1)):
-        ry = rys[k]
         floor = params.delta_ic_floor if k == 0 else params.delta_x_floor
         dx = max(params.delta_sigmas * noise[1], floor)
         if rxs[k] is None:
@@ -336,13 +307,12 @@ def detect_contacts(t: np.ndarray, p: np.ndarray, vis: np.ndarray, foot: str,
     p[unseen] = np.nan  # e.g. gap-filled frames (visibility 0): no evidence of a contact
     h = lowest_point(p, foot)
     x = (p[:, HEEL[foot], 0], p[:, TOE[foot], 0]) if side_view else None
-    y = (p[:, HEEL[foot], 1], p[:, TOE[foot], 1])
     fv = np.mean(vis[:, [HEEL[foot], TOE[foot]]], axis=1)
     out: list[Contact] = []
     windows = stance_windows(t, h, params, None if x is None else x[1])
     noise = (noise_sd(h, windows), 0.0 if x is None else noise_sd(x[1], windows))
     for w in windows:
-        res = refine(t, h, w, params, x, noise, y)
+        res = refine(t, h, w, params, x, noise)
         if res is None:
             continue
         ic, to, ic_ok, to_ok = res
