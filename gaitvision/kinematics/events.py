@@ -1,31 +1,30 @@
 """Foot contacts on a treadmill: initial contact (IC) and toe-off (TO) of one foot.
 
-Method: "lowest point of the foot against its stance line, with tangent
-extrapolation".
+Method: "the foot joins and leaves the belt", timed where its path bends.
 
-1. The foot's lowest point ``h(t)`` is the lower of its heel and toe keypoints (height
-   in leg lengths). On a treadmill the stance foot rests on the belt, so during stance
-   ``h`` follows a straight line in time: flat in side view, slowly sinking in a rear
-   view as the belt carries the foot toward the camera. In swing it is well above it.
-   This works for rearfoot (heel lands first) and forefoot strikers (toe lands first)
-   alike, the strike-pattern problem of single-landmark rules (Leitch 2011).
-2. Coarse stance windows: frames where the foot is low (lower part of its own range)
-   and slow (vertical speed well below its swing speeds), on a copy low-passed at
-   ``coarse_hz``.
-3. Refinement on the unfiltered signal: a line is fitted to ``h`` over the middle of
-   the window; the residual's robust SD sets a threshold ``delta``. IC is where the
-   descending foot meets the stance line, found by extrapolating the last two samples
-   above ``delta`` along their slope down to the line; TO likewise from the first two
-   samples after lift-off. Times are continuous (sub-frame), never snapped to a frame.
-   Because the extrapolation uses the foot's approach rather than a threshold
-   crossing, it does not shift with the noise level, and zero-lag smoothing of the
-   track (which rounds the corner symmetrically) biases it little.
+On a treadmill the stance foot rests on the belt and is carried backward at belt
+speed, so during stance each foot point follows a straight line in time; in swing it
+does not. Stance is found in two steps.
 
-Side view on a treadmill adds the belt: from IC the heel rides the belt backward at
-belt speed, until TO the toe does. IC is where the heel's forward position joins its
-belt line (a straight line over the early stance); TO is where the toe leaves its belt
-line or the belt, whichever shows first. This is the most repeatable cue in real 30 fps
-footage, where the foot's height drifts in the image as it nears the camera.
+1. Coarse windows, on a copy low-passed at ``coarse_hz`` (Hz, so every frame rate
+   behaves alike): frames where the foot is low in its own range and, in side view,
+   the toe moves backward at more than half the belt speed (the belt speed is the 15th
+   percentile of the toe's forward velocity); in rear view, where the foot's vertical
+   speed is well below its swing speeds.
+2. Refinement on the unfiltered signal, per window. Residuals from straight lines:
+   the foot's lowest point (the lower of heel and toe: works for rearfoot and forefoot
+   strikers alike, the strike-pattern problem of single-landmark rules, Leitch 2011)
+   against its stance line, and in side view the heel's forward position against its
+   belt line over the early stance (the heel lifts at heel rise) and the toe's over the
+   late stance (it rides the belt until it leaves). Each residual is divided by its
+   threshold, ``delta_sigmas`` times the keypoint noise (estimated from second
+   differences inside stance) or a floor. Walking outward from the middle of the
+   window, the edge is the first frame above 1 that stays above for ``persist_s``; a
+   line through the residual just outside is followed back to zero, which places the
+   event between frames (sub-frame, never snapped to the frame grid) and does not
+   move with the threshold. IC uses the heel's belt residual (side view; the most
+   repeatable cue in real 30 fps footage, where the foot's height drifts in the image
+   as it nears the camera) or the height; TO the larger of height and toe residuals.
 
 Rear/front view: there is no belt motion across the image, and the foot's image height
 mixes its height and its distance (the belt carries the stance foot toward the camera).
@@ -33,9 +32,9 @@ The stance line absorbs that steady drift, but the bend at IC is weak: on synthe
 rear-view clips cadence is exact while contact times come out 10-35 ms short. A front
 view (the foot sinking away from the camera) is not handled well yet.
 
-Heel lowest point / vertical velocity rules are the ones with the best running
-accuracy in Fellin 2010 and Pose2Sim's notes; the forward-coordinate rule (Zeni 2008)
-is weaker for running (``running-metrics.md``, "Gait events").
+Sources (``running-metrics.md``, "Gait events"): heel height / vertical velocity rules
+do best for running (Fellin 2010; Pose2Sim's notes), the forward-coordinate rule of Zeni
+2008 less so; on a treadmill a nearly constant backward foot velocity marks stance.
 """
 
 from __future__ import annotations
