@@ -90,3 +90,18 @@ def test_walking_is_reported_as_walking():
     a = analyze_gait(walk, on_walking="flag")
     assert a.quality.walking_detected
     assert a.summary == {} and a.strides == []
+
+
+def test_flagged_walk_saves_and_reports_progress(tmp_path):
+    walk, _ = make_track(fps=30, duration_s=10.0, cadence_spm=110, speed_kmh=4.0,
+                         duty_factor=0.62, hip_height_m=0.86, vo_m=0.03, overstride_m=0.25,
+                         toe_off_angle_deg=-25.0, lift_m=0.06, retract_frac=0.0)
+    seen = []
+    a = analyze_gait(walk, on_walking="flag", progress=lambda st, f: seen.append((st, f)))
+    assert seen[0] == ("kinematics", 0.0) and seen[-1] == ("kinematics", 1.0)
+    a.save(tmp_path)
+    from gaitvision.kinematics import GaitAnalysis
+
+    b = GaitAnalysis.load(tmp_path)
+    assert b.quality.walking_detected and b.summary == {}
+    assert any("walking" in n for n in b.quality.notes)
