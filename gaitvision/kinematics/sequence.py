@@ -207,6 +207,8 @@ def build_sequence(contacts: dict[str, list[Contact]], visibility: dict[str, flo
         else:
             stances[weaker].append(Stance(weaker, mid, mid + cm, True, True, 0.0))
         n_inferred += 1
+    if weaker == hidden:  # outside the other foot's strides nothing places them: drop
+        stances[weaker] = [s for s in stances[weaker] if s.ic_inferred]
     stances[weaker].sort(key=lambda s: s.ic)
     if n_inferred:
         notes.append(f"{n_inferred} {weaker}-foot contacts were not seen and were placed "
