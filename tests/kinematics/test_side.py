@@ -104,3 +104,26 @@ def test_save_and_load_round_trip(side_runs, tmp_path):
     np.testing.assert_allclose(b.series["knee_flexion_deg.left"], a.series["knee_flexion_deg.left"])
     header = (tmp_path / "strides.csv").read_text().splitlines()[0]
     assert "knee_flexion_ic_deg" in header and "contact_time_ms" in header
+
+
+#: Tolerance on the pipeline's path (events on the unfiltered track, angles cleaned at
+#: 10 Hz) at 60 fps with 1 px keypoint noise: the low-pass rounds the values at contact.
+PIPELINE_TOL = {
+    "cadence_spm": 0.2, "contact_time_ms": 8.0, "duty_factor_pct": 1.2,
+    "knee_flexion_ic_deg": 3.0, "knee_flexion_stance_peak_deg": 0.5,
+    "hip_extension_peak_deg": 1.0, "tibia_angle_ic_deg": 2.0, "foot_strike_angle_deg": 2.0,
+    "overstride_leg_lengths": 0.015, "trunk_lean_deg": 0.2,
+    "vertical_oscillation_leg_lengths": 0.003,
+}
+
+
+def test_pipeline_path_with_cleaning_and_noise():
+    from gaitvision.filtering import clean_track
+
+    track, truth = make_track(fps=60, duration_s=10.0, noise_px=1.0, seed=3)
+    track.cleaning = None
+    a = analyze_gait(clean_track(track), raw=track)
+    for name, tol in PIPELINE_TOL.items():
+        for side in ("left", "right"):
+            got, want = a.value(name, side), truth.values[name][side]
+            assert abs(got - want) < tol, (name, side, got, want)
