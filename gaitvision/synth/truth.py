@@ -132,7 +132,7 @@ def _frame_metrics(lms: dict, cam: Camera | None, view: str) -> dict:
 
 
 def _r(x, nd):
-    if x is None or isinstance(x, (str, bool)):
+    if x is None or isinstance(x, (str, bool, int)):
         return x
     if isinstance(x, dict):
         return {k: _r(v, nd) for k, v in x.items()}
@@ -259,7 +259,7 @@ def build_truth(model: RunModel, cam: Camera, view: str, fps: float, n_frames: i
                      "2D keypoint detector); null for metrics of the other view"},
         "generator": {**(extra or {}), **_r(model.describe(), 6)},
         "summary": summary,
-        "strides": _r(strides, 4),
+        "strides": _r(strides, 6),
         "frames": {
             "time_s": _r((times - t_start).tolist(), 6),
             "landmarks": names,
