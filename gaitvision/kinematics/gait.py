@@ -363,6 +363,13 @@ def _summaries(strides: list[StrideRecord], view: str, q: Quality, roll: float,
             if classes:
                 top = max(set(classes), key=classes.count)
                 extra = f"mostly {top} strikes ({classes.count(top)} of {len(classes)} strides)"
+        if name == "tibia_angle_ic_deg":
+            allv = [v for f in SIDES for v in vals[f] if np.isfinite(v)]
+            if allv:
+                lean = np.mean(allv)
+                extra = ("the shank leans forward at landing, the ankle ahead of the knee"
+                         if lean > 3 else "the shank lands about vertical" if lean > -3
+                         else "the ankle lands behind the knee")
         if name == "step_time_ms" and q.hidden_leg:
             extra = (f"the {q.hidden_leg} foot's contacts were placed half a stride after the "
                      "other's, so the left-right difference is assumed, not measured")

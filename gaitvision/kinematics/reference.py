@@ -29,11 +29,15 @@ class MetricDef:
     low: str = ""   #: what a value under the range is associated with
     high: str = ""  #: what a value over the range is associated with
     typical: float | None = None  #: a typical value to compare with when there is no range
+    words: tuple[str, str] = ("lower", "higher")  #: how a value under / over reads
+    range_word: str = "typical"  #: what the range is ("typical", "elite-runner range", ...)
+    within: str = ""  #: what to add when the value is within the range
 
 
-def _d(name, label, unit, definition, rng, text, source, low="", high="", typical=None):
+def _d(name, label, unit, definition, rng, text, source, low="", high="", typical=None,
+       words=("lower", "higher"), range_word="typical", within=""):
     return MetricDef(name, label, unit, definition, Reference(rng, text, source), low, high,
-                     typical)
+                     typical, words, range_word, within)
 
 
 BRAMAH = "Bramah et al. 2018, Am J Sports Med 46:3023"
@@ -43,13 +47,16 @@ METRICS: dict[str, MetricDef] = {m.name: m for m in (
        "about 155-203 spm; 180 is not a universal target",
        "Lieberman et al. 2015, J Exp Biol 218:3406; Heiderscheit et al. 2011, MSSE 43:296",
        low="a 5-10 % higher step rate reduces the load on the knee (Heiderscheit 2011)",
-       high="a high step rate with short steps; fine if it feels natural"),
+       high="a high step rate with short steps; fine if it feels natural",
+       range_word="elite-runner range",
+       within="about 170 spm is optimal at 3 m/s, and 180 is no universal target"),
     _d("step_time_ms", "Step time", "ms",
        "IC of this foot to the next IC of the other foot (its contact plus the flight after it)",
        None, "no reference; compare left with right", "definition"),
     _d("contact_time_ms", "Ground contact time", "ms", "IC to TO of the same foot",
        None, "about 240-250 ms in recreational runners; not related to running economy",
-       "running-metrics.md (Gait events, Side view)", typical=245.0),
+       "running-metrics.md (Gait events, Side view)", typical=245.0,
+       words=("shorter", "longer")),
     _d("flight_time_ms", "Flight time", "ms", "TO of this foot to IC of the other foot",
        None, "a run has a flight phase (positive); a walk has none", "definition"),
     _d("duty_factor_pct", "Duty factor", "%", "contact time / stride time",
@@ -58,10 +65,11 @@ METRICS: dict[str, MetricDef] = {m.name: m for m in (
        "180 deg minus the hip-knee-ankle angle at IC; + when bent",
        (15.0, 25.0), "about 21 deg at IC on a level treadmill", BRAMAH,
        low="a straighter knee at landing was seen in injured runners (Bramah 2018)",
-       high="a more bent knee at landing than typical"),
+       high="a softer, more bent landing", words=("straighter", "more bent")),
     _d("knee_flexion_stance_peak_deg", "Peak knee flexion in stance", "deg",
        "largest knee flexion between IC and TO", None,
-       "about 36 deg peak in stance on a level treadmill", BRAMAH, typical=36.0),
+       "about 36 deg peak in stance on a level treadmill", BRAMAH, typical=36.0,
+       words=("less flexed", "more flexed")),
     _d("hip_extension_peak_deg", "Peak hip extension (thigh vs vertical)", "deg",
        "largest angle of the thigh (hip->knee) behind vertical in the stride; 2D "
        "clinical measure, not true hip extension (thigh vs pelvis)", None,
@@ -74,7 +82,7 @@ METRICS: dict[str, MetricDef] = {m.name: m for m in (
     _d("tibia_angle_ic_deg", "Tibia angle at contact", "deg",
        "shank (knee->ankle) vs vertical at IC; + when the ankle is ahead of the knee",
        None, "a near-vertical shank at landing is advised; descriptive",
-       "Lieberman et al. 2015, J Exp Biol 218:3406", typical=0.0),
+       "Lieberman et al. 2015, J Exp Biol 218:3406"),
     _d("overstride_leg_lengths", "Overstride", "leg lengths",
        "heel ahead of the mid-hip at IC, horizontal, / leg length (hip-knee-ankle)", None,
        "braking scales with how far ahead of the hip the foot lands; no validated cut-off",
@@ -90,7 +98,7 @@ METRICS: dict[str, MetricDef] = {m.name: m for m in (
     _d("trunk_lean_deg", "Trunk lean", "deg",
        "trunk (mid-hip->mid-shoulder) vs vertical, mean over the stride; + forward", None,
        "7.3 +- 3.6 deg self-selected at 3.4 m/s; descriptive",
-       "Teng & Powers 2014, JOSPT", typical=7.3),
+       "Teng & Powers 2014, JOSPT", typical=7.3, words=("more upright", "leaning more")),
     _d("vertical_oscillation_leg_lengths", "Vertical oscillation", "leg lengths",
        "vertical range of the mid-hip over the step that starts at this foot's IC", None,
        "typically 3-15 cm (about 0.035-0.17 leg lengths)", "running-metrics.md (Side view)"),
@@ -122,7 +130,7 @@ METRICS: dict[str, MetricDef] = {m.name: m for m in (
        "+ counter-clockwise on screen", (-2.0, 2.0),
        "a tilted camera biases pelvic drop directly; level the camera",
        "running-metrics.md (Rear view, Camera level)",
-       low="the camera is tilted", high="the camera is tilted"),
+       low="the camera is tilted", high="the camera is tilted", range_word="acceptable"),
 )}
 
 SIDE_METRICS = (
@@ -179,14 +187,17 @@ def finding(m: MetricDef, left: Stats | None, right: Stats | None, both: Stats |
         lo, hi = ref.range
         span = f"{_fmt(lo, unit)}-{_fmt(hi, unit)}{u}{unit}"
         if both.mean < lo:
-            text += f": below the {span} typical; {m.low or 'lower than typical'}"
+            text += f": {m.words[0]} than the {span} {m.range_word}"
+            text += f"; {m.low}" if m.low else ""
         elif both.mean > hi:
-            text += f": above the {span} typical; {m.high or 'higher than typical'}"
+            text += f": {m.words[1]} than the {span} {m.range_word}"
+            text += f"; {m.high}" if m.high else ""
         else:
-            text += f": within the {span} typical"
+            text += f": within the {span} {m.range_word}"
+            text += f"; {m.within}" if m.within else ""
     elif m.typical is not None:
-        rel = "above" if both.mean > m.typical else "below"
-        text += f": {rel} the typical {_fmt(m.typical, unit)}{u}{unit} ({ref.text})"
+        rel = m.words[1] if both.mean > m.typical else m.words[0]
+        text += f": {rel} than the typical {_fmt(m.typical, unit)}{u}{unit} ({ref.text})"
     else:
         text += f" ({ref.text})"
     if extra:
