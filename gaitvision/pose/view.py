@@ -5,8 +5,8 @@ From the keypoints alone:
 - Side vs rear/front: seen side-on, the two shoulders and the two hips nearly overlap
   in x; seen from behind or in front they are a shoulder width apart. The ratio of
   their x separation to the trunk length decides.
-- Rear vs front: the face landmarks (eyes, mouth) are confidently seen from the front
-  and not from behind.
+- Rear vs front: BlazePose's depth estimate puts the nose beyond the ears when it
+  sees the back of the head, and in front of them when it sees the face.
 - Direction (side view): the toes point, and the nose sits, ahead of the heels and
   the ears in the direction the runner faces.
 """
@@ -23,7 +23,6 @@ from gaitvision.pose.track import PoseTrack, ViewEstimate
 #: and above which it is rear/front; between the two the call has low confidence.
 SIDE_BELOW = 0.25
 FRONTAL_ABOVE = 0.45
-_FACE = [1, 2, 4, 5, 9, 10]  # eyes (inner/centre) and mouth corners
 _EARS = [7, 8]
 
 
@@ -39,6 +38,27 @@ def frontal_ratio(track: PoseTrack) -> float:
         r = (sh + hp) / 2 / trunk
     r = r[np.isfinite(r)]
     return float(np.median(r)) if r.size else float("nan")
+
+
+def rear_or_front(track: PoseTrack) -> tuple[str, float]:
+    """Whether a frontal-plane view looks at the runner's back or face, and a confidence.
+
+    BlazePose's world landmarks carry its depth estimate (z grows away from the
+    camera). Seen from behind, the nose lies beyond the ears; seen from the front, in
+    front of them. This is steadier than the face landmarks' visibility, which the
+    model often reports as high even for the back of a head. The product films
+    treadmill runs from the side or from behind, so an unclear case is called rear.
+    """
+    with quiet_nan_warnings():
+        depth = track.world[:, 0, 2] - np.nanmean(track.world[:, _EARS, 2], axis=1)
+    depth = depth[np.isfinite(depth)]
+    if depth.size == 0:
+        return "rear", 0.3
+    med = float(np.median(depth))
+    agree = float(np.mean(np.sign(depth) == np.sign(med)))
+    view = "front" if med < -0.03 else "rear"
+    strength = min(1.0, abs(med) / 0.08)
+    return view, round(max(0.3, strength * agree), 3)
 
 
 def facing_direction(track: PoseTrack) -> tuple[str, float]:
@@ -83,10 +103,8 @@ def classify_view(track: PoseTrack, override: str | None = None,
         elif ratio < SIDE_BELOW:
             view, conf = "side", min(1.0, 0.6 + (SIDE_BELOW - ratio) / SIDE_BELOW)
         elif ratio > FRONTAL_ABOVE:
-            face = float(np.nanmedian(track.visibility[track.detected][:, _FACE])) \
-                if track.detected.any() else 0.0
-            view = "front" if face > 0.8 else "rear"
-            conf = min(1.0, 0.6 + (ratio - FRONTAL_ABOVE)) * (0.6 + 0.4 * abs(face - 0.8) / 0.8)
+            view, facing_conf = rear_or_front(track)
+            conf = min(1.0, 0.6 + (ratio - FRONTAL_ABOVE)) * facing_conf
         else:
             view = "side" if ratio < (SIDE_BELOW + FRONTAL_ABOVE) / 2 else "rear"
             conf = 0.4
