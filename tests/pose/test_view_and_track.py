@@ -24,6 +24,15 @@ def test_rear_view():
     assert est.view == "rear" and est.direction is None
 
 
+def test_front_view_from_the_nose_being_nearer_than_the_ears():
+    track = runner_track(view="rear")
+    track.world[:, 0, 2] = -0.12  # BlazePose depth: nose in front of the ears
+    track.world[:, [7, 8], 2] = 0.0
+    assert classify_view(track).view == "front"
+    track.world[:, 0, 2] = 0.12  # the back of the head faces the camera
+    assert classify_view(track).view == "rear"
+
+
 def test_user_override_wins():
     est = classify_view(runner_track(), override="rear")
     assert (est.view, est.source, est.confidence) == ("rear", "user", 1.0)
