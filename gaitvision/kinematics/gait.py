@@ -28,7 +28,7 @@ from gaitvision.kinematics.gating import (
     on_treadmill,
 )
 from gaitvision.kinematics.geometry import LEG_POINTS, body_frame, rear_series, side_series
-from gaitvision.kinematics.legs import both_legs_seen, leg_swap_states, unswap_legs
+from gaitvision.kinematics.legs import leg_swap_states, unswap_legs
 from gaitvision.kinematics.rear import TILT_DEG, camera_roll, drop_series
 from gaitvision.kinematics.rear import stride_metrics as rear_metrics
 from gaitvision.kinematics.reference import (
@@ -44,10 +44,11 @@ from gaitvision.kinematics.sequence import (
     Stride,
     build_sequence,
     cadence_fit,
+    stride_period,
 )
 from gaitvision.kinematics.side import LEG_PER_HEIGHT, midstance
 from gaitvision.kinematics.side import stride_metrics as side_metrics
-from gaitvision.landmarks import SIDES, TOE
+from gaitvision.landmarks import HEEL, SIDES, TOE
 from gaitvision.pose.track import PoseTrack, ViewEstimate
 from gaitvision.progress import ProgressCallback, report
 
@@ -118,7 +119,7 @@ def analyze_gait(track: PoseTrack, *, raw: PoseTrack | None = None, view: str | 
         raise NoRunnerError("no runner was found in the clip; film the whole body, side-on "
                             "or from behind.")
     n_unswapped = 0
-    if est.view == "side" and both_legs_seen(ev_track.visibility):
+    if est.view == "side":
         ev_track, track, n_unswapped = _repair_legs(ev_track, track)
     bf0 = body_frame(ev_track.times, ev_track.xy, ev_track.visibility, ev_track.frame_size,
                      est.view, est.direction)
@@ -129,7 +130,9 @@ def analyze_gait(track: PoseTrack, *, raw: PoseTrack | None = None, view: str | 
                                    side_view=(vname == "side" and treadmill)) for f in SIDES}
     vis = {f: _leg_visibility(track, f) for f in SIDES}
     hidden = hidden_leg(vis) if vname == "side" else None
-    seq = build_sequence(contacts, vis, sequence_params, hidden=hidden)
+    periodic = [bf0.p[:, HEEL[f], 0 if vname == "side" else 1] for f in SIDES]
+    seq = build_sequence(contacts, vis, sequence_params, hidden=hidden,
+                         stride_s=stride_period(bf0.t, periodic))
     report(progress, "kinematics", 0.4)
     seen_s = float(np.sum(np.diff(track.times)[track.detected[1:]]))
     reason = not_running_reason(seq, froude, leg_m, seen_s)
@@ -161,7 +164,7 @@ def analyze_gait(track: PoseTrack, *, raw: PoseTrack | None = None, view: str | 
     quality = _quality(track, seq, vis, roll, vname)
     if n_unswapped:
         quality.notes.append(f"leg labels were exchanged back in {n_unswapped} frames where the "
-                             "pose model had swapped them")
+                             "pose model had swapped the legs")
     if not treadmill:
         quality.notes.append("the runner moves across the frame: not a treadmill run; events "
                              "were timed from foot height alone")
@@ -208,19 +211,22 @@ def _view(track: PoseTrack, view: str | None) -> ViewEstimate:
 
 
 def _identity(track: PoseTrack, view: str) -> PoseTrack:
-    from gaitvision.pose.identity import correct_front_back_flips, correct_leg_swaps
+    """Label checks for a track nobody has checked: rear/front flips (side-view leg
+    swaps are repaired below, whole leg at a time, :mod:`.legs`)."""
+    from gaitvision.pose.identity import correct_front_back_flips
 
     if view == "side":
-        return correct_leg_swaps(track)
+        return track
     return correct_front_back_flips(track, view)
 
 
 def _repair_legs(ev_track: PoseTrack, track: PoseTrack) -> tuple[PoseTrack, PoseTrack, int]:
-    """Make the leg labels continuous (:mod:`.legs`) in the event and the angle tracks."""
+    """Exchange back whole legs whose labels the pose model swapped (:mod:`.legs`)."""
     from gaitvision.kinematics.geometry import leg_length_px
 
-    swapped = leg_swap_states(ev_track.xy, leg_length_px(ev_track.xy, ev_track.visibility))
-    if not swapped.any():
+    leg = leg_length_px(ev_track.xy, ev_track.visibility)
+    swapped = leg_swap_states(ev_track.xy, leg, ev_track.fps) if np.isfinite(leg) else None
+    if swapped is None or not swapped.any():
         return ev_track, track, 0
     same = track is ev_track
     ev_track = ev_track.copy()

@@ -83,6 +83,49 @@ class Sequence:
     notes: list[str]
 
 
+def stride_period(t: np.ndarray, signals: list[np.ndarray], lo: float = 0.4,
+                  hi: float = 2.0) -> float:
+    """Stride time (s) from the autocorrelation of periodic foot signals (NaN if unclear).
+
+    Each signal (e.g. a heel's forward position) repeats once per stride; the first
+    autocorrelation peak with a lag between ``lo`` and ``hi`` seconds that reaches 70 %
+    of the highest one, refined with a parabola, is the stride time. Unlike intervals
+    between detected contacts, it does not depend on every contact being found whole.
+    """
+    dt = float(np.median(np.diff(t)))
+    acs = []
+    for y in signals:
+        ok = np.isfinite(y)
+        if ok.sum() < 0.6 * len(y) or ok.sum() < 10:
+            continue
+        yy = np.interp(np.arange(len(y)), np.flatnonzero(ok), y[ok])
+        yy = yy - yy.mean()
+        n = len(yy)
+        f = np.fft.rfft(yy, 2 * n)
+        ac = np.fft.irfft(f * np.conj(f))[:n]
+        if ac[0] <= 0:
+            continue
+        acs.append(ac / ac[0])
+    if not acs:
+        return float("nan")
+    ac = np.mean(acs, axis=0)
+    a, b = max(1, int(lo / dt)), min(int(hi / dt), len(ac) - 2)
+    if b <= a + 2:
+        return float("nan")
+    # the first clear peak (multiples of the stride are peaks too)
+    peaks = [k for k in range(a, b) if ac[k] >= ac[k - 1] and ac[k] > ac[k + 1]]
+    if not peaks:
+        return float("nan")
+    top = max(ac[k] for k in peaks)
+    if top < 0.2:
+        return float("nan")
+    k = next(k for k in peaks if ac[k] >= 0.7 * top)
+    y0, y1, y2 = ac[k - 1], ac[k], ac[k + 1]
+    den = y0 - 2 * y1 + y2
+    off = 0.5 * (y0 - y2) / den if den < 0 else 0.0
+    return float((k + off) * dt)
+
+
 def _stride_time(contacts: dict[str, list[Contact]]) -> float:
     d = np.concatenate([np.diff([c.ic for c in cs]) for cs in contacts.values() if len(cs) > 1]
                        or [np.zeros(0)])
@@ -133,15 +176,28 @@ def relabel_by_phase(contacts: dict[str, list[Contact]], stride: float
 
 
 def _clean_foot(cs: list[Contact], stride: float, p: SequenceParams) -> list[Contact]:
-    cs = [c for c in cs if p.min_contact_s <= c.duration <= p.max_contact_s]
+    """Merge the pieces of one stance, then drop implausible contacts and duplicates.
+
+    A stance comes in pieces when keypoint noise or a few frames of swapped labels
+    interrupt it (the pieces in between are then given back to this foot by
+    :func:`relabel_by_phase`); pieces less than a tenth of a stride apart are joined
+    before short contacts are dropped, so the first piece keeps the true IC.
+    """
+    merged: list[Contact] = []
+    for c in sorted(cs, key=lambda c: c.ic):
+        if merged and np.isfinite(stride) and c.ic - merged[-1].to < 0.1 * stride \
+                and c.to - merged[-1].ic <= p.max_contact_s:
+            prev = merged[-1]
+            merged[-1] = Contact(c.foot, prev.ic, max(prev.to, c.to),
+                                 (prev.visibility + c.visibility) / 2, prev.ic_ok, c.to_ok)
+        else:
+            merged.append(c)
     out: list[Contact] = []
-    for c in cs:
+    for c in merged:
+        if not p.min_contact_s <= c.duration <= p.max_contact_s:
+            continue
         if out and np.isfinite(stride) and c.ic - out[-1].ic < 0.6 * stride:
-            prev = out[-1]
-            if c.ic - prev.to < 0.1 * stride:  # one stance split in two
-                out[-1] = Contact(c.foot, prev.ic, c.to, (prev.visibility + c.visibility) / 2,
-                                  prev.ic_ok, c.to_ok)
-            elif c.duration > prev.duration:
+            if c.duration > out[-1].duration:
                 out[-1] = c
             continue
         out.append(c)
@@ -149,7 +205,8 @@ def _clean_foot(cs: list[Contact], stride: float, p: SequenceParams) -> list[Con
 
 
 def build_sequence(contacts: dict[str, list[Contact]], visibility: dict[str, float],
-                   params: SequenceParams | None = None, hidden: str | None = None) -> Sequence:
+                   params: SequenceParams | None = None, hidden: str | None = None,
+                   stride_s: float | None = None) -> Sequence:
     """Check, complete and pair the contacts of both feet.
 
     Parameters
@@ -164,10 +221,14 @@ def build_sequence(contacts: dict[str, list[Contact]], visibility: dict[str, flo
         leg or the treadmill console): its ICs are always placed half a stride after
         the other foot's and marked inferred; its toe-offs, at the back of the stride,
         are kept where they were seen.
+    stride_s : float, optional
+        Stride time from the feet's periodic motion (:func:`stride_period`); by default
+        the median interval between one foot's contacts, which pieces of stances split
+        by swapped labels can spoil.
     """
     p = params or SequenceParams()
     notes: list[str] = []
-    stride = _stride_time(contacts)
+    stride = stride_s if stride_s is not None and np.isfinite(stride_s) else _stride_time(contacts)
     contacts, moved = relabel_by_phase(contacts, stride)
     if moved:
         notes.append(f"{moved} contacts were given to the other foot by their timing (the pose "
