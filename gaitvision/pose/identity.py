@@ -42,14 +42,17 @@ def _apply(track: PoseTrack, swap: np.ndarray) -> PoseTrack:
 
 
 def swap_states(a: np.ndarray, b: np.ndarray, threshold: float, max_len: int) -> np.ndarray:
-    """Frames where a left/right pair is exchanged, found by jumps in and out.
+    """Frames where a left/right pair is exchanged: the cheapest labelling over time.
 
-    A labelling error shows as both points of the pair jumping at once into each
-    other's place, and jumping back a few frames later. For each frame ``i`` and each
-    run ``[i, j)`` of at most ``max_len`` frames, exchanging the labels inside the run
-    removes those two jumps if it shortens the travel across the run's boundaries by
-    more than ``threshold`` pixels. Boundaries where the points are closer than
-    ``threshold`` (a genuine leg crossing) never count, so crossings are left alone.
+    Exchanging the labels between frames ``k`` and ``k+1`` changes the pair's travel
+    there from ``keep[k]`` (each point to itself) to ``cross[k]`` (each to the other),
+    and only there. A two-state Viterbi path (labels as given / exchanged) is solved
+    exactly with, per change of state, the cost ``threshold / 2 - (keep - cross)``:
+    a change is rewarded where both points jump into each other's place, cheap where
+    they pass close by (a leg crossing: either labelling fits), and costly elsewhere. Each
+    frame in the exchanged state also costs ``threshold / max_len``, so an exchanged
+    run ends at the first place it can: a swap lasts a few frames, the model's own
+    labelling holds for the rest.
 
     Parameters
     ----------
@@ -57,9 +60,9 @@ def swap_states(a: np.ndarray, b: np.ndarray, threshold: float, max_len: int) ->
         Positions labelled left and right (K points moved as one unit, distances
         averaged over them).
     threshold : float
-        Pixels of travel a correction must save.
+        Pixels of travel that identify a jump.
     max_len : int
-        Longest run that can be exchanged.
+        Frames of exchanged state that cost as much as one jump saves.
 
     Returns
     -------
@@ -67,6 +70,8 @@ def swap_states(a: np.ndarray, b: np.ndarray, threshold: float, max_len: int) ->
     """
     t = len(a)
     states = np.zeros(t, bool)
+    if t < 2:
+        return states
     with np.errstate(invalid="ignore"):
         a = a.reshape(len(a), -1, 2)
         b = b.reshape(len(b), -1, 2)
@@ -77,47 +82,47 @@ def swap_states(a: np.ndarray, b: np.ndarray, threshold: float, max_len: int) ->
         keep = dist(a[1:], a[:-1]) + dist(b[1:], b[:-1])
         cross = dist(a[1:], b[:-1]) + dist(b[1:], a[:-1])
         apart = dist(a, b)
-    gain = np.where(np.isfinite(keep) & np.isfinite(cross), keep - cross, 0.0)  # at i: i-1 -> i
-    # Where the two points are close (a leg crossing) both labellings fit about equally
-    # well: a run may end there, but only a jump between well-separated points starts one.
-    sep = np.nan_to_num(np.minimum(apart[1:], apart[:-1]), nan=0.0)
-    entry = np.where(sep > threshold, gain, 0.0)
-    i = 1
-    while i < t:
-        if entry[i - 1] <= threshold / 2:
-            i += 1
-            continue
-        # Exchanging [i, j) changes the travel only at its two boundaries.
-        best_j = None
-        for j in range(i + 1, min(t, i + max_len) + 1):
-            exit_gain = gain[j - 1] if j < t else 0.0
-            if entry[i - 1] + exit_gain > threshold:
-                best_j = j  # the first jump back ends the run
-                break
-        if best_j is None:
-            i += 1
-            continue
-        states[i:best_j] = True
-        i = best_j + 1
+    gain = np.where(np.isfinite(keep) & np.isfinite(cross), keep - cross, 0.0)  # boundary k -> k+1
+    # Where the points pass close by (a leg crossing) travel cannot tell the labellings
+    # apart, and fast legs would even seem to favour exchanging: no reward there.
+    close = ~(np.nan_to_num(np.minimum(apart[1:], apart[:-1]), nan=0.0) > threshold / 2)
+    gain[close] = 0.0
+    switch = threshold / 2 - gain
+    stay_swapped = threshold / max(max_len, 1)
+    cost = np.array([0.0, stay_swapped])
+    back = np.zeros((t, 2), dtype=int)
+    for k in range(1, t):
+        # to state 0: from 0 (free) or from 1 (a switch); to state 1 likewise.
+        from0 = cost + np.array([0.0, switch[k - 1]])
+        from1 = cost + np.array([switch[k - 1], 0.0])
+        back[k] = [int(np.argmin(from0)), int(np.argmin(from1))]
+        cost = np.array([from0.min(), from1.min() + stay_swapped])
+    s = int(np.argmin(cost))
+    for k in range(t - 1, -1, -1):
+        states[k] = bool(s)
+        s = back[k, s]
+    if states.mean() > 0.5:  # the labelling used most of the time is the model's own
+        states = ~states
     return states
 
 
 def correct_leg_swaps(track: PoseTrack, jump_bodies: float = 0.1,
-                      max_swap_s: float = 0.5) -> PoseTrack:
+                      swap_cost_s: float = 0.1) -> PoseTrack:
     """Undo left/right swaps of leg landmarks in a side-view track.
 
     The knee pair and the foot pair (ankle, heel and toe together) are checked on
     their own, because BlazePose often swaps the lower leg while keeping the hips.
-    Only runs up to ``max_swap_s`` long are undone: over a longer stretch the model's
-    own labelling is kept.
+    The model's own labelling is the default: exchanged runs are kept short.
 
     Parameters
     ----------
     track : PoseTrack
     jump_bodies : float
         Travel a correction must save, as a fraction of the body's height.
-    max_swap_s : float
-        Longest swapped run that is undone.
+    swap_cost_s : float
+        Seconds of exchanged labelling that cost as much as one jump saves: BlazePose's
+        swaps last a few frames, so a run much longer than this needs several jumps
+        to justify it.
 
     Returns
     -------
@@ -127,7 +132,7 @@ def correct_leg_swaps(track: PoseTrack, jump_bodies: float = 0.1,
     """
     out = track.copy()
     threshold = jump_bodies * _body_height_px(track)
-    max_len = max(1, int(round(max_swap_s * track.fps)))
+    max_len = max(1, int(round(swap_cost_s * track.fps)))
     any_swap = np.zeros(track.n_frames, bool)
     for unit in _SWAP_UNITS:
         left = [INDEX["left_" + p] for p in unit]
