@@ -28,9 +28,10 @@ does not. Stance is found in two steps.
 
 Rear/front view: there is no belt motion across the image, and the foot's image height
 mixes its height and its distance (the belt carries the stance foot toward the camera).
-The stance line absorbs that steady drift, but the bend at IC is weak: on synthetic
-rear-view clips cadence is exact while contact times come out 10-35 ms short. A front
-view (the foot sinking away from the camera) is not handled well yet.
+The stance line absorbs that steady drift, but the bend at IC is weak, and late swing
+(foot low, moving slowly in the image) can pass for stance: cadence is exact, but contact
+times came out 10-35 ms short on the parametric runner of :mod:`.testing` and about 100 ms
+short on the rendered sample clip. A front view is not handled well yet.
 
 Sources (``running-metrics.md``, "Gait events"): heel height / vertical velocity rules
 do best for running (Fellin 2010; Pose2Sim's notes), the forward-coordinate rule of Zeni

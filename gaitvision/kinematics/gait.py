@@ -319,9 +319,9 @@ def _quality(track: PoseTrack, seq: Sequence, vis: dict, roll: float, view: str)
                        "is tilted or not square to the belt; angles against vertical (trunk, "
                        "thigh, shank) may be off by up to that much")
     if rear:
-        q.notes.append("rear view: contact and flight times are less certain than from the "
-                       "side (the foot's image height mixes its height and its distance; "
-                       "about +-30 ms in tests); cadence is not affected")
+        q.notes.append("rear view: contact and flight times are uncertain (the foot's image "
+                       "height mixes its height and its distance; in tests they came out 10 to "
+                       "100 ms short); cadence is not affected; use a side clip for timing")
     if track.fps < 50:
         q.notes.append(f"{track.fps:.0f} fps: one frame is {1000 / track.fps:.0f} ms, so single "
                        "contact times are uncertain by about that; 60-240 fps is better")
