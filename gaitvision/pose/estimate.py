@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import multiprocessing as mp
 import os
+import queue as queue_module
+import sys
 import time
-from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -67,6 +69,7 @@ def _init_worker(queue) -> None:
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, 2)
     os.close(devnull)
+    import mediapipe  # noqa: F401  (loaded now, while the parent still reads the clip)
 
 
 def _run_chunk(path: str, first: int, last: int, frame_times: np.ndarray,
@@ -145,27 +148,27 @@ def estimate_pose(
         except (OSError, ValueError, KeyError):
             pass  # unreadable cache entry: recompute
 
-    frame_times = read_frame_times(path)
-    report(progress, "decoding", 1.0)
-    keep = np.ones(len(frame_times), dtype=bool)
-    if start_s is not None:
-        keep &= frame_times >= start_s - 1e-6
-    if end_s is not None:
-        keep &= frame_times < end_s - 1e-6
-    idx = np.flatnonzero(keep)
-    if idx.size < 2:
-        raise VideoError(f"{path}: no frames between {start_s} s and {end_s} s; check --start/--end.")
-    first, last = int(idx[0]), int(idx[-1]) + 1
-    n = last - first
-    workers = max(1, min(workers or default_workers(), n // 60 or 1))
-    full_size = (info.width, info.height)
-
-    bounds = np.linspace(first, last, workers + 1).round().astype(int)
-    report(progress, "pose", 0.0)
-    # Even one worker runs in its own process: mediapipe's native code writes set-up
-    # notices straight to file descriptor 2, which a worker can silence without
-    # silencing the CLI's progress bars and messages.
-    poses = _run_parallel(str(path), bounds, frame_times, full_size, settings, n, progress)
+    with _pose_pool(workers or default_workers()) as (pool, queue, n_workers):
+        # The workers import mediapipe while this process reads the frame times.
+        frame_times = read_frame_times(path)
+        report(progress, "decoding", 1.0)
+        keep = np.ones(len(frame_times), dtype=bool)
+        if start_s is not None:
+            keep &= frame_times >= start_s - 1e-6
+        if end_s is not None:
+            keep &= frame_times < end_s - 1e-6
+        idx = np.flatnonzero(keep)
+        if idx.size < 2:
+            raise VideoError(f"{path}: no frames between {start_s} s and {end_s} s; "
+                             "check --start/--end.")
+        first, last = int(idx[0]), int(idx[-1]) + 1
+        n = last - first
+        workers = max(1, min(n_workers, n // 60 or 1))
+        full_size = (info.width, info.height)
+        bounds = chunk_bounds(first, last, workers, int(round(WARMUP_S * info.fps)))
+        report(progress, "pose", 0.0)
+        poses = _run_chunks(pool, queue, str(path), bounds, frame_times, full_size, settings, n,
+                            progress)
     report(progress, "pose", 1.0)
 
     track = _assemble(poses, frame_times, info, settings, full_size)
@@ -178,23 +181,55 @@ def estimate_pose(
     return track
 
 
-def _run_parallel(path, bounds, frame_times, full_size, settings, n, progress):
-    ctx = mp.get_context("spawn")  # mediapipe's graph does not survive fork
+def chunk_bounds(first: int, last: int, workers: int, warmup_frames: int) -> np.ndarray:
+    """Split frames ``first..last-1`` into contiguous chunks of equal work.
+
+    Every chunk but the first also tracks ``warmup_frames`` before its start, so it
+    keeps that many fewer frames.
+    """
+    n = last - first
+    per = (n + (workers - 1) * warmup_frames) / workers
+    sizes = [per] + [per - warmup_frames] * (workers - 1)
+    if min(sizes) < 1:  # clip too short for the warm-up: plain equal split
+        return np.linspace(first, last, workers + 1).round().astype(int)
+    return (first + np.concatenate([[0], np.cumsum(sizes)])).round().astype(int)
+
+
+@contextmanager
+def _pose_pool(workers: int):
+    """A started pool of pose workers, its progress queue and its size.
+
+    Even one worker runs in its own process: mediapipe's native code writes set-up
+    notices straight to file descriptor 2, which a worker can silence without
+    silencing the CLI's progress bars and messages. Workers are forked when this
+    process has not loaded mediapipe (a fork then copies no mediapipe state and costs
+    no re-import); otherwise they are spawned.
+    """
+    method = "fork" if "mediapipe" not in sys.modules and "fork" in mp.get_all_start_methods() \
+        else "spawn"
+    ctx = mp.get_context(method)
     queue = ctx.Queue()
+    pool = ctx.Pool(workers, initializer=_init_worker, initargs=(queue,))
+    try:
+        yield pool, queue, workers
+    finally:
+        pool.terminate()
+        pool.join()
+
+
+def _run_chunks(pool, queue, path, bounds, frame_times, full_size, settings, n, progress):
+    results = [pool.apply_async(_run_chunk, (path, int(a), int(b), frame_times, full_size, settings))
+               for a, b in zip(bounds[:-1], bounds[1:])]
     done = 0
-    with ProcessPoolExecutor(len(bounds) - 1, mp_context=ctx, initializer=_init_worker,
-                             initargs=(queue,)) as pool:
-        futures = [pool.submit(_run_chunk, path, int(a), int(b), frame_times, full_size, settings)
-                   for a, b in zip(bounds[:-1], bounds[1:])]
-        while not all(f.done() for f in futures):
-            try:
-                done += queue.get(timeout=0.2)
-                report(progress, "pose", done / n)
-            except Exception:  # queue.Empty: nothing new yet
-                pass
-        poses = []
-        for f in futures:
-            poses.extend(f.result())
+    while not all(r.ready() for r in results):
+        try:
+            done += queue.get(timeout=0.2)
+            report(progress, "pose", done / n)
+        except queue_module.Empty:
+            pass
+    poses = []
+    for r in results:
+        poses.extend(r.get())
     return poses
 
 
