@@ -96,9 +96,9 @@ class AnnyBody:
                         phenotype=dict(self.phenotype))
 
     # ------------------------------------------------------------------ posing
-    def vertices(self, rotations: np.ndarray, root: np.ndarray) -> np.ndarray:
-        """Skinned vertices (B, V, 3) in the world frame for bone world rotations
-        ``rotations`` (B, N, 3, 3, relative to rest, world frame) and root positions (B, 3)."""
+    def _posed(self, rotations: np.ndarray, root: np.ndarray) -> dict:
+        """Anny's output for bone world rotations (B, N, 3, 3, relative to rest, world
+        frame) and root positions (B, 3)."""
         torch = self._torch
         rotations = np.asarray(rotations, dtype=np.float64)
         b, n = rotations.shape[:2]
@@ -107,24 +107,17 @@ class AnnyBody:
         d[:, :, 3, 3] = 1.0
         d[:, 0, :3, 3] = root
         with torch.no_grad():
-            out = self.model(pose_parameters=torch.tensor(d, dtype=torch.float32),
-                             phenotype_kwargs=self._pheno,
-                             pose_parameterization="world-orient")
-        return out["vertices"].double().numpy()
+            return self.model(pose_parameters=torch.tensor(d, dtype=torch.float32),
+                              phenotype_kwargs=self._pheno,
+                              pose_parameterization="world-orient")
+
+    def vertices(self, rotations: np.ndarray, root: np.ndarray) -> np.ndarray:
+        """Skinned vertices (B, V, 3) in the world frame (see :meth:`_posed`)."""
+        return self._posed(rotations, root)["vertices"].double().numpy()
 
     def posed_heads(self, rotations: np.ndarray, root: np.ndarray) -> np.ndarray:
         """Anny's own posed bone heads (B, N, 3), for checking the numpy chain."""
-        torch = self._torch
-        b, n = rotations.shape[:2]
-        d = np.zeros((b, n, 4, 4))
-        d[:, :, :3, :3] = rotations @ ANNY_TO_WORLD @ self.rest_orient[None]
-        d[:, :, 3, 3] = 1.0
-        d[:, 0, :3, 3] = root
-        with torch.no_grad():
-            out = self.model(pose_parameters=torch.tensor(d, dtype=torch.float32),
-                             phenotype_kwargs=self._pheno,
-                             pose_parameterization="world-orient")
-        return out["bone_poses"][..., :3, 3].double().numpy()
+        return self._posed(rotations, root)["bone_poses"][..., :3, 3].double().numpy()
 
     # ------------------------------------------------------------------ paint
     def vertex_colours(self, shoe_top_m: float = SHOE_TOP_M,
