@@ -72,6 +72,7 @@ def analyze(
     speed_kmh: float | None = None,
     runner_name: str | None = None,
     notes: str | None = None,
+    clip_names: Sequence[str | None] | None = None,
     workers: int | None = None,
     render: bool = True,
     slowmo_factor: float = 0.25,
@@ -95,6 +96,9 @@ def analyze(
         Treadmill speed, shown in the report.
     runner_name, notes : str, optional
         For the report.
+    clip_names : sequence of str, optional
+        Per clip, the name to show for it (e.g. the file name a user uploaded, when the
+        file itself is stored under another name).
     workers : int, optional
         Pose processes (default one per core).
     render : bool
@@ -141,6 +145,8 @@ def analyze(
         report(progress, "kinematics", k / n)
         analysis = analyze_gait(track, raw=labelled, height_cm=height_cm, speed_kmh=speed_kmh,
                                 progress=scaled(progress, k / n, (k + 1) / n))
+        if clip_names is not None and k < len(clip_names) and clip_names[k]:
+            analysis.video["name"] = Path(str(clip_names[k])).name
         results.append(ViewResult(folder, str(video.resolve()), track, analysis))
     report(progress, "kinematics", 1.0)
     results.sort(key=lambda r: r.view != "side")  # side first in every listing

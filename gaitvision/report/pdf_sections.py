@@ -126,7 +126,8 @@ def session_date(session: dict) -> str | None:
 
 
 def clip_name(analysis: GaitAnalysis) -> str:
-    return Path(str(analysis.video.get("path", "") or "clip")).name
+    """The clip's display name: the name the user gave it, else its file name."""
+    return analysis.video.get("name") or Path(str(analysis.video.get("path", "") or "clip")).name
 
 
 # --------------------------------------------------------------------------- sections

@@ -162,6 +162,9 @@ def run_job(data_dir: str | os.PathLike, job_id: str, run_id: str, analyze: str 
     views = [item["view"] for item in job.inputs]
     kwargs = dict(views=views, height_cm=job.height_cm, speed_kmh=job.speed_kmh,
                   runner_name=job.runner_name, notes=job.notes, progress=progress)
+    names = [item.get("name") for item in job.inputs]
+    if any(names):
+        kwargs["clip_names"] = names
     if workers is not None:
         kwargs["workers"] = workers
     started = time.monotonic()
