@@ -390,6 +390,11 @@ def _summaries(strides: list[StrideRecord], view: str, q: Quality, roll: float,
         if name == "step_time_ms" and q.hidden_leg:
             extra = (f"the {q.hidden_leg} foot's contacts were placed half a stride after the "
                      "other's, so the left-right difference is assumed, not measured")
+        if name == "pelvic_drop_peak_deg":
+            extra = ("a lower bound: the pose model's hip points under-read pelvic tilt "
+                     "(about a third of a true 5 deg drop in our rendered test)")
+        if name == "arm_crossover_shoulder_widths":
+            extra = "rough: from behind, a wrist that crosses in front of the torso is hidden"
         if name == "step_width_leg_lengths":
             allv = [v for f in SIDES for v in vals[f] if np.isfinite(v)]
             if allv:
