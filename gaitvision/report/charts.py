@@ -181,11 +181,16 @@ def curves_figure(analysis: GaitAnalysis, names: list[str] | None = None) -> Fig
             hint = CURVE_SIGN.get(name)
             ax.set_ylabel(f"{unit} ({hint})" if hint else unit)
             ax.legend(loc="best", frameon=False)
-        for ax in axes[len(names):]:
-            ax.set_visible(False)
-        fig.suptitle(f"{analysis.view.capitalize()} view: curves over the gait cycle "
-                     "(line = mean, band = ±1 SD)", fontsize=10)
+        _finish_grid(fig, axes, len(names), f"{analysis.view.capitalize()} view: curves over the gait cycle "
+                     "(line = mean, band = ±1 SD)")
     return fig
+
+
+def _finish_grid(fig: Figure, axes, used: int, title: str) -> None:
+    """Hide the grid's unused panels and title the figure."""
+    for ax in axes[used:]:
+        ax.set_visible(False)
+    fig.suptitle(title, fontsize=10)
 
 
 def trends_figure(analysis: GaitAnalysis) -> Figure | None:
@@ -284,10 +289,8 @@ def asymmetry_figure(analysis: GaitAnalysis) -> Figure | None:
             ax.set_title(f"{title}\n{_asymmetry_text(m)}", fontsize=8)
             ax.set_ylabel(axis_unit(m.unit), fontsize=8)
             ax.axhline(0, color="0.4", lw=0.6)
-        for ax in axes[len(names):]:
-            ax.set_visible(False)
-        fig.suptitle(f"{analysis.view.capitalize()} view: left vs right (mean ± SD; "
-                     "asymmetry = 100·(L-R)/mean of |L|, |R|)", fontsize=10)
+        _finish_grid(fig, axes, len(names), f"{analysis.view.capitalize()} view: left vs right (mean ± SD; "
+                     "asymmetry = 100·(L-R)/mean of |L|, |R|)")
     return fig
 
 
