@@ -121,6 +121,71 @@ def hampel(x: np.ndarray, half_window: int, sigmas: float = 3.0) -> tuple[np.nda
     return y, out
 
 
+def glitches(xy: np.ndarray, times: np.ndarray, max_dev: float,
+             half_window_s: float = 0.05) -> np.ndarray:
+    """Samples of one keypoint that lie far off its own path: the model's glitches.
+
+    Without its own smoothing, the pose model now and then puts a foot point on the
+    other foot, or between the feet, for a frame or a few. Such a sample lies far from
+    the moving median of its neighbours, while real motion does not: the median follows
+    a monotonic path exactly and cuts a turning point only a little. Unlike
+    :func:`hampel`, the threshold is a distance, not a multiple of the local spread,
+    which the foot's own swing speed inflates. Glitch samples pull their neighbours'
+    median too, so every sample is judged again against the median of the samples that
+    passed the first look. A run of up to ``half_window_s`` is found.
+
+    Parameters
+    ----------
+    xy : ndarray, shape (T, 2)
+        Positions (NaN where missing).
+    times : ndarray, shape (T,)
+        Times, s.
+    max_dev : float
+        Largest believable distance from the moving median, in ``xy``'s unit.
+    half_window_s : float
+        Half-width of the moving median, s.
+
+    Returns
+    -------
+    ndarray of bool, shape (T,)
+    """
+    xy = np.asarray(xy, dtype=float)
+    dt = float(np.median(np.diff(times))) if len(times) > 1 else 1.0
+    k = max(1, int(round(half_window_s / dt)))
+
+    def deviation(series):
+        padded = np.pad(series, ((k, k), (0, 0)), constant_values=np.nan)
+        win = np.lib.stride_tricks.sliding_window_view(padded, 2 * k + 1, axis=0)
+        with quiet_nan_warnings(), np.errstate(invalid="ignore"):
+            return np.linalg.norm(xy - np.nanmedian(win, axis=-1), axis=1)
+
+    first = deviation(xy) > max_dev
+    with np.errstate(invalid="ignore"):
+        return deviation(np.where(first[:, None], np.nan, xy)) > max_dev
+
+
+def bridge_glitches(track: PoseTrack, landmarks, max_dev_px: float,
+                    half_window_s: float = 0.05) -> tuple[PoseTrack, int]:
+    """Interpolate over the :func:`glitches` of some landmarks; a new track and the count.
+
+    The bridged samples keep their place in time, so events stay on the frame grid; they
+    are interpolated from the good samples on either side (x and y; ``z`` and ``world``
+    are left as they are).
+    """
+    out = track.copy()
+    n = 0
+    for j in landmarks:
+        bad = glitches(track.xy[:, j], track.times, max_dev_px, half_window_s)
+        good = np.flatnonzero(~bad & np.isfinite(track.xy[:, j, 0]))
+        if not bad.any() or len(good) < 2:
+            continue
+        idx = np.flatnonzero(bad)
+        for c in range(2):
+            out.xy[idx, j, c] = np.interp(idx, good, track.xy[good, j, c])
+        n += len(idx)
+    return out, n
+
+
 @contextmanager
 def quiet_nan_warnings():
     """Silence numpy's all-NaN warnings: missing frames are expected, not errors."""

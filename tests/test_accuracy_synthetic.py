@@ -32,18 +32,21 @@ def known_miss(reason: str):
     return pytest.mark.xfail(strict=True, reason=reason)
 
 
-# Measured 2026-11-22 (see the issue notes). Causes are the pose model's keypoints, not
-# the maths: the same metrics on the truth's own pixel positions pass at 0.5 deg.
-HIP_BIAS = ("BlazePose's hip points sit about 4.5 cm in front of the hip joint centres, "
-            "so the thigh reads more extended: left +7.6 deg")
-KNEE_IC = ("knee at IC reads about 5 deg high (left 25.7 vs 21.1, right 24.1 vs 19.1): "
-           "BlazePose hip/knee keypoint offsets plus contact timing")
-PELVIS = ("BlazePose's hip line follows the pelvis's tilt with about a third of its "
-          "amplitude: 1.5 / 1.1 deg against 5.3 / 4.8")
+# Measured 2026-11-22 (see the issue notes), with mediapipe's own smoothing off. Causes
+# are the pose model's keypoints, not the maths: the same metrics on the truth's own pixel
+# positions pass (the last test).
+HIP_BIAS = ("BlazePose's hip points sit 12-15 px (about 5 cm, 0.05 leg lengths) in front of "
+            "the hip joint centres while its knees are within 1 px, so the thigh reads more "
+            "extended: 25.7 vs 17.0 deg (left), 19.1 vs 15.0 (right)")
+PELVIS = ("BlazePose's hip line follows the pelvis's tilt with about a third of its amplitude, "
+          "and rear-view stance windows fall partly in late swing: 0.3 / 0.0 deg against "
+          "5.3 / 4.8")
 ARMS = ("from behind, wrists crossing in front of the torso are hidden; BlazePose puts them "
-        "beside it: -0.21 / -0.20 against +0.15 / +0.14 shoulder widths")
-SIDE_EVENTS = ("side-view events: 12 of 19 ICs and 14 of 18 TOs within one frame; the worst "
-               "IC is 3.4 frames off (far leg, BlazePose's foot jitter)")
+        "beside it: -0.21 / -0.19 against +0.15 / +0.14 shoulder widths")
+SIDE_EVENTS = ("side-view events: 17 of 19 ICs and 13 of 18 TOs within one frame; the worst "
+               "IC is 4.4 frames off where BlazePose blends both feet for 6 frames (161-166), "
+               "the worst TO 1.6 frames; TO is 0.4 frame late on average (0.6 on exact "
+               "keypoints: the toe point rides the belt a little after the foot leaves)")
 
 
 def _clip(name: str) -> tuple[Path, dict]:
@@ -108,15 +111,15 @@ def test_side_view_events_within_one_frame(kind, side):
     assert max(errors) <= 1.0, np.round(errors, 2)
 
 
-@pytest.mark.parametrize("foot", [pytest.param("left", marks=known_miss(KNEE_IC)),
-                                  pytest.param("right", marks=known_miss(KNEE_IC))])
+@pytest.mark.parametrize("foot", ["left", "right"])
 def test_knee_flexion_at_contact_within_4_deg(foot, side):
     analysis, truth = side
     true = truth["summary"]["knee_flexion_ic_deg"]["image"][foot]
     assert _side_mean(analysis, "knee_flexion_ic_deg", foot) == pytest.approx(true, abs=4.0)
 
 
-@pytest.mark.parametrize("foot", [pytest.param("left", marks=known_miss(HIP_BIAS)), "right"])
+@pytest.mark.parametrize("foot", [pytest.param("left", marks=known_miss(HIP_BIAS)),
+                                  pytest.param("right", marks=known_miss(HIP_BIAS))])
 def test_peak_hip_extension_within_4_deg(foot, side):
     analysis, truth = side
     true = truth["summary"]["peak_hip_extension_deg"]["image"][foot]

@@ -1,7 +1,7 @@
 """The pose stage: a video file in, a raw :class:`PoseTrack` out.
 
 ``workers`` processes each take a contiguous chunk of the clip. A chunk starts a
-little early (``WARMUP_S``) so the tracker and its landmark smoothing have settled
+little early (``WARMUP_S``) so the tracker has settled
 by the first frame the chunk keeps; chunks are stitched in order. Results are cached
 on the video's content hash and the pose settings, so re-runs skip pose.
 """

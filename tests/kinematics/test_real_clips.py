@@ -49,12 +49,17 @@ def test_rot90_and_mirror_give_the_same_run(runs):
     for other in (rot, mir):
         assert abs(other.value("cadence_spm") / a.value("cadence_spm") - 1) < 0.005
     knee = "knee_flexion_ic_deg"
+    # The far (right) leg is hidden behind the treadmill console when it lands: its knee
+    # angle there is the pose model's guess, which the report says is less certain, and
+    # the guess repeats less well (measured 2.3 deg between the clip and its mirror).
+    tol = {"left": 2.0, "right": 3.0}
+    assert a.quality.hidden_leg == "right"
     for side in ("left", "right"):
-        assert abs(rot.value(knee, side) - a.value(knee, side)) < 2.0
+        assert abs(rot.value(knee, side) - a.value(knee, side)) < tol[side]
     # a mirror image of a runner facing left who shows the left side looks like a runner
     # facing right who shows the right side: the sides trade places
     for side, mirrored in (("left", "right"), ("right", "left")):
-        assert abs(mir.value(knee, mirrored) - a.value(knee, side)) < 2.0
+        assert abs(mir.value(knee, mirrored) - a.value(knee, side)) < tol[side]
 
 
 def test_walking_clip_is_reported_as_walking(tmp_path):
