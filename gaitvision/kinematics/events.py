@@ -27,11 +27,15 @@ does not. Stance is found in two steps.
    as it nears the camera) or the height; TO the larger of height and toe residuals.
 
 Rear/front view: there is no belt motion across the image, and the foot's image height
-mixes its height and its distance (the belt carries the stance foot toward the camera).
-The stance line absorbs that steady drift, but the bend at IC is weak, and late swing
-(foot low, moving slowly in the image) can pass for stance: cadence is exact, but contact
-times came out 10-35 ms short on the parametric runner of :mod:`.testing` and about 100 ms
-short on the rendered sample clip. A front view is not handled well yet.
+mixes its height and its distance (the belt carries the stance foot toward the camera),
+so late swing (foot low, moving slowly in the image) can pass for stance. The phase
+comes from the pelvis instead (:mod:`.midstance`: the body is lowest at midstance);
+stance edges are sought around each midstance, and IC is placed symmetric to TO about
+it, because from behind the landing barely bends the foot's
+path. On the parametric runner of :mod:`.testing` events come within 15 ms; on the
+rendered sample clip BlazePose places the toe poorly from behind, so TO, and with it
+the contact, comes out early (about 45 ms and 110 ms short). A front view is not handled
+well yet.
 
 Sources (``running-metrics.md``, "Gait events"): heel height / vertical velocity rules
 do best for running (Fellin 2010; Pose2Sim's notes), the forward-coordinate rule of Zeni
@@ -280,7 +284,8 @@ def _edge(t, r, start, step, reach, params, span):
 
 
 def detect_contacts(t: np.ndarray, p: np.ndarray, vis: np.ndarray, foot: str,
-                    params: ContactParams | None = None, side_view: bool = True) -> list[Contact]:
+                    params: ContactParams | None = None, side_view: bool = True,
+                    windows: list[tuple[int, int]] | None = None) -> list[Contact]:
     """All stances of one foot.
 
     Parameters
@@ -295,6 +300,9 @@ def detect_contacts(t: np.ndarray, p: np.ndarray, vis: np.ndarray, foot: str,
         ``"left"`` or ``"right"``.
     side_view : bool
         Use the toe's forward motion with the belt as well as the foot's height.
+    windows : list of (int, int), optional
+        Frame ranges inside this foot's stances found another way (rear view:
+        :func:`~.midstance.midstances`); by default :func:`stance_windows`.
 
     Returns
     -------
@@ -309,7 +317,8 @@ def detect_contacts(t: np.ndarray, p: np.ndarray, vis: np.ndarray, foot: str,
     x = (p[:, HEEL[foot], 0], p[:, TOE[foot], 0]) if side_view else None
     fv = np.mean(vis[:, [HEEL[foot], TOE[foot]]], axis=1)
     out: list[Contact] = []
-    windows = stance_windows(t, h, params, None if x is None else x[1])
+    if windows is None:
+        windows = stance_windows(t, h, params, None if x is None else x[1])
     noise = (noise_sd(h, windows), 0.0 if x is None else noise_sd(x[1], windows))
     for w in windows:
         res = refine(t, h, w, params, x, noise)

@@ -28,7 +28,8 @@ from gaitvision.kinematics.gating import (
     on_treadmill,
 )
 from gaitvision.kinematics.geometry import LEG_POINTS, body_frame, rear_series, side_series
-from gaitvision.kinematics.legs import leg_swap_states, unswap_legs
+from gaitvision.kinematics.legs import bridge_leg_glitches, repair_leg_swaps
+from gaitvision.kinematics.midstance import midstances, symmetric_contacts
 from gaitvision.kinematics.rear import TILT_DEG, camera_roll, drop_series
 from gaitvision.kinematics.rear import stride_metrics as rear_metrics
 from gaitvision.kinematics.reference import (
@@ -59,8 +60,6 @@ ANGLE_CUTOFF_HZ = 10.0
 HIDDEN_BELOW, HIDDEN_GAP = 0.8, 0.15
 #: Side view: belt-line tilt in the image above which the user is told (deg).
 SIDE_TILT_NOTE = 3.0
-#: A leg point this far (leg lengths) off its own path is a pose-model glitch.
-GLITCH_LEGS = 0.25
 
 
 def analyze_gait(track: PoseTrack, *, raw: PoseTrack | None = None, view: str | None = None,
@@ -122,9 +121,9 @@ def analyze_gait(track: PoseTrack, *, raw: PoseTrack | None = None, view: str | 
                             "or from behind.")
     n_unswapped = 0
     if est.view == "side":
-        ev_track, track, n_unswapped = _repair_legs(ev_track, track)
+        ev_track, track, n_unswapped = repair_leg_swaps(ev_track, track)
     same = track is ev_track
-    ev_track, n_glitches = _bridge_leg_glitches(ev_track)
+    ev_track, n_glitches = bridge_leg_glitches(ev_track)
     if same:
         track = ev_track
     bf0 = body_frame(ev_track.times, ev_track.xy, ev_track.visibility, ev_track.frame_size,
@@ -132,13 +131,18 @@ def analyze_gait(track: PoseTrack, *, raw: PoseTrack | None = None, view: str | 
     treadmill = on_treadmill(bf0)
     leg_m = LEG_PER_HEIGHT * height_cm / 100 if height_cm else DEFAULT_LEG_M
     froude = None if treadmill else froude_number(bf0, leg_m)
+    periodic = [bf0.p[:, HEEL[f], 0 if vname == "side" else 1] for f in SIDES]
+    stride_s = stride_period(bf0.t, periodic)
+    mids = midstances(bf0.t, bf0.p, stride_s, contact_params) if vname == "rear" else []
     contacts = {f: detect_contacts(bf0.t, bf0.p, ev_track.visibility, f, contact_params,
-                                   side_view=(vname == "side" and treadmill)) for f in SIDES}
+                                   side_view=(vname == "side" and treadmill),
+                                   windows=[m.window for m in mids if m.foot == f] or None)
+                for f in SIDES}
+    if mids:
+        contacts = {f: symmetric_contacts(c, mids) for f, c in contacts.items()}
     vis = {f: _leg_visibility(track, f) for f in SIDES}
     hidden = hidden_leg(vis) if vname == "side" else None
-    periodic = [bf0.p[:, HEEL[f], 0 if vname == "side" else 1] for f in SIDES]
-    seq = build_sequence(contacts, vis, sequence_params, hidden=hidden,
-                         stride_s=stride_period(bf0.t, periodic))
+    seq = build_sequence(contacts, vis, sequence_params, hidden=hidden, stride_s=stride_s)
     report(progress, "kinematics", 0.4)
     seen_s = float(np.sum(np.diff(track.times)[track.detected[1:]]))
     reason = not_running_reason(seq, froude, leg_m, seen_s)
@@ -171,6 +175,9 @@ def analyze_gait(track: PoseTrack, *, raw: PoseTrack | None = None, view: str | 
     if n_unswapped:
         quality.notes.append(f"leg labels were exchanged back in {n_unswapped} frames where the "
                              "pose model had swapped the legs")
+    if n_glitches:
+        quality.notes.append(f"{n_glitches} leg keypoints that jumped off their own path for a "
+                             "frame or a few (e.g. onto the other foot) were interpolated over")
     if not treadmill:
         quality.notes.append("the runner moves across the frame: not a treadmill run; events "
                              "were timed from foot height alone")
@@ -228,42 +235,6 @@ def _identity(track: PoseTrack, view: str) -> PoseTrack:
     if view == "side":
         return track
     return correct_front_back_flips(track, view)
-
-
-def _repair_legs(ev_track: PoseTrack, track: PoseTrack) -> tuple[PoseTrack, PoseTrack, int]:
-    """Exchange back whole legs whose labels the pose model swapped (:mod:`.legs`)."""
-    from gaitvision.kinematics.geometry import leg_length_px
-
-    leg = leg_length_px(ev_track.xy, ev_track.visibility)
-    swapped = leg_swap_states(ev_track.xy, leg, ev_track.fps) if np.isfinite(leg) else None
-    if swapped is None or not swapped.any():
-        return ev_track, track, 0
-    same = track is ev_track
-    ev_track = ev_track.copy()
-    unswap_legs(swapped, ev_track.xy, ev_track.visibility, ev_track.z, ev_track.world)
-    if same:
-        return ev_track, ev_track, int(swapped.sum())
-    track = track.copy()
-    unswap_legs(swapped, track.xy, track.visibility, track.z, track.world)
-    return ev_track, track, int(swapped.sum())
-
-
-def _bridge_leg_glitches(ev_track: PoseTrack) -> tuple[PoseTrack, int]:
-    """Leg points far off their own path for a few frames, interpolated over.
-
-    A quarter of a leg length from the moving median of 0.05 s either side: on exact
-    joint paths (the rendered sample clips; the parametric runner at 30-240 fps) real
-    motion comes within 0.12 leg lengths of it, and the feet are further apart than a
-    quarter leg around contact, where a foot point jumping to the other foot matters.
-    """
-    from gaitvision.filtering import bridge_glitches
-    from gaitvision.kinematics.geometry import leg_length_px
-
-    leg = leg_length_px(ev_track.xy, ev_track.visibility)
-    if not np.isfinite(leg):
-        return ev_track, 0
-    points = [j for s in SIDES for j in LEG_POINTS[s]]
-    return bridge_glitches(ev_track, points, GLITCH_LEGS * leg)
 
 
 def hidden_leg(vis: dict[str, float]) -> str | None:
@@ -347,16 +318,18 @@ def _quality(track: PoseTrack, seq: Sequence, vis: dict, roll: float, view: str)
                        "is tilted or not square to the belt; angles against vertical (trunk, "
                        "thigh, shank) may be off by up to that much")
     if rear:
-        q.notes.append("rear view: contact and flight times are uncertain (the foot's image "
-                       "height mixes its height and its distance; in tests they came out 10 to "
-                       "100 ms short); cadence is not affected; use a side clip for timing")
-        # Measured on the synthetic rear clip with exact truth (sample_videos/): the
-        # pose model's hip points follow the pelvis's tilt with about a third of its
-        # amplitude, and wrists that pass in front of the torso are hidden from behind.
+        # Measured on the synthetic rear clip with exact truth (sample_videos/): the pose
+        # model places the toe poorly from behind, its hip points follow the pelvis's
+        # tilt with about a third of its amplitude, and wrists that pass in front of the
+        # torso are hidden.
+        q.notes.append("rear view: contact and flight times are approximate (from behind the "
+                       "toe's lift-off is hard to see: on a rendered runner contacts came out "
+                       "about 110 ms short); cadence is not affected; use a side clip for "
+                       "timing")
         q.notes.append("rear view: the pose model's hip points under-read pelvic tilt (on a "
-                       "rendered runner with a true 5 deg drop they read 1-2 deg): take pelvic "
-                       "drop as a lower bound; wrists crossing in front of the torso are hidden "
-                       "from behind, so arm crossover is a rough estimate")
+                       "rendered runner with a true 5 deg drop they read 1.6-2.8 deg): take "
+                       "pelvic drop as a lower bound; wrists crossing in front of the torso are "
+                       "hidden from behind, so arm crossover is a rough estimate")
     if track.fps < 50:
         q.notes.append(f"{track.fps:.0f} fps: one frame is {1000 / track.fps:.0f} ms, so single "
                        "contact times are uncertain by about that; 60-240 fps is better")
@@ -416,7 +389,7 @@ def _summaries(strides: list[StrideRecord], view: str, q: Quality, roll: float,
                      "other's, so the left-right difference is assumed, not measured")
         if name == "pelvic_drop_peak_deg":
             extra = ("a lower bound: the pose model's hip points under-read pelvic tilt "
-                     "(about a third of a true 5 deg drop in our rendered test)")
+                     "(1.6-2.8 deg for a true 5 deg drop in our rendered test)")
         if name == "arm_crossover_shoulder_widths":
             extra = "rough: from behind, a wrist that crosses in front of the torso is hidden"
         if name == "step_width_leg_lengths":
