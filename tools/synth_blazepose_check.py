@@ -37,7 +37,9 @@ def main() -> None:
     det = np.full((n, 33, 2), np.nan)
     vis = np.full((n, 33), np.nan)
     saved = []
-    with mp.solutions.pose.Pose(static_image_mode=False, model_complexity=1) as pose:
+    # the pose stage's settings: tracking mode, full model, mediapipe's causal smoothing off
+    with mp.solutions.pose.Pose(static_image_mode=False, model_complexity=1,
+                                smooth_landmarks=False) as pose:
         with av.open(str(clip)) as c:
             for i, frame in enumerate(c.decode(video=0)):
                 img = frame.to_ndarray(format="rgb24")
