@@ -252,11 +252,32 @@ def render_report(result_dir: str | os.PathLike, *, slowmo_factor: float = 0.25,
             raise GaitVisionError(f"source video {r.video_path} is gone; the report's videos and key "
                                   "frames need it: put it back or re-run 'gaitvision analyze'.")
     folder = result.out_dir
-    manifest = dict(result.manifest)
-    manifest["files"] = [f for f in manifest["files"] if f["kind"] == "data"]
-    _write_json(folder / "manifest.json", manifest)
-    session = manifest.get("session", {})
-    result.manifest = _render(folder, result.views, session, slowmo_factor, page_size, progress)
+    old = result.manifest
+    manifest = dict(old, files=[f for f in old["files"] if f["kind"] == "data"])
+    # Rendered into a staging folder and swapped in only when complete: a failed
+    # re-render leaves the previous report whole, and files the new one no longer makes
+    # do not linger.
+    staging = Path(tempfile.mkdtemp(prefix=".partial-render-", dir=folder))
+    try:
+        _write_json(staging / "manifest.json", manifest)
+        new = _render(staging, result.views, manifest.get("session", {}), slowmo_factor,
+                      page_size, progress)
+        for f in old["files"]:
+            if f["kind"] != "data":
+                (folder / f["path"]).unlink(missing_ok=True)
+        for f in new["files"]:
+            if f["kind"] != "data":
+                (folder / f["path"]).parent.mkdir(parents=True, exist_ok=True)
+                os.replace(staging / f["path"], folder / f["path"])
+        os.replace(staging / "README.txt", folder / "README.txt")
+        os.replace(staging / "manifest.json", folder / "manifest.json")
+        for f in old["files"]:  # folders that only held stale renders
+            parent = (folder / f["path"]).parent
+            if parent != folder and parent.is_dir() and not any(parent.iterdir()):
+                parent.rmdir()
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    result.manifest = new
     return result
 
 

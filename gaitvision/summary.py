@@ -51,7 +51,7 @@ def quality_lines(analysis: GaitAnalysis) -> list[str]:
     lines.append(f"keypoint confidence: left {q.confidence_left:.2f}, right {q.confidence_right:.2f}")
     if q.inferred_events:
         lines.append(f"{q.inferred_events} gait events inferred rather than seen")
-    if q.hidden_leg:
+    if q.hidden_leg and not any("hidden" in str(n) for n in q.notes or []):
         lines.append(f"the {q.hidden_leg} leg was mostly hidden")
     if q.camera_roll_deg is not None:
         lines.append(f"camera roll {q.camera_roll_deg:+.1f} deg"

@@ -60,6 +60,40 @@ def test_report_rerenders_without_pose(side_result):
     assert "Test runner" in before
 
 
+def test_rerender_is_atomic_and_drops_stale_files(side_result, monkeypatch):
+    from gaitvision import report as report_pkg
+    from gaitvision.pipeline import render_report
+
+    manifest_path = side_result / "manifest.json"
+    manifest = json.loads(manifest_path.read_text())
+    stale = side_result / "side" / "charts" / "retired_chart.png"
+    stale.write_bytes(b"old")
+    manifest["files"].append({"path": "side/charts/retired_chart.png", "kind": "chart",
+                              "view": "side", "label": "a chart no longer made"})
+    manifest_path.write_text(json.dumps(manifest))
+    pdf_before = (side_result / "report.pdf").read_bytes()
+
+    def broken_pdf(*args, **kwargs):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(report_pkg, "render_pdf", broken_pdf)
+    with pytest.raises(RuntimeError):
+        render_report(side_result)
+    # the failed re-render changed nothing and left nothing behind
+    assert (side_result / "report.pdf").read_bytes() == pdf_before
+    assert json.loads(manifest_path.read_text()) == manifest
+    assert not [p for p in side_result.iterdir() if ".partial-" in p.name]
+
+    monkeypatch.undo()
+    render_report(side_result)
+    after = json.loads(manifest_path.read_text())
+    assert not stale.exists()
+    assert "side/charts/retired_chart.png" not in {f["path"] for f in after["files"]}
+    for f in after["files"]:
+        assert (side_result / f["path"]).is_file(), f["path"]
+    assert not [p for p in side_result.iterdir() if ".partial-" in p.name]
+
+
 def test_walking_clip_is_refused_as_not_a_run_and_nothing_is_written(tmp_path):
     clip = shared_video("overground_walk_two_people_vp9.mp4")
     raw_track(clip)

@@ -52,7 +52,13 @@ def caption_lines(ann: Annotator, shot: KeyFrameShot) -> list[str]:
     view = ann.view
     s = shot.stride
     head = f"{shot.side.upper()} {PHASE_TEXT[shot.phase]}"
-    when = f"t = {shot.time_s:.2f} s  ·  stride {s.index} (representative)"
+    # Events fall between frames: the values below are at the event itself, the angles
+    # drawn on the picture at the nearest frame, so both times are given.
+    frame_s = float(ann.track.times[shot.row])
+    when = f"t = {shot.time_s:.3f} s  ·  stride {s.index} (representative)"
+    if abs(frame_s - shot.time_s) >= 0.0005:
+        when = (f"{PHASE_TEXT[shot.phase]} at {shot.time_s:.3f} s, frame at {frame_s:.3f} s"
+                f"  ·  stride {s.index}")
     parts = []
     seen = set()
     for name, lab, dec in CAPTION[view].get(shot.phase, []):
