@@ -56,7 +56,7 @@ listed in :data:`gaitvision.kinematics.reference.METRICS`: side view ``cadence_s
 (thigh vs vertical), ``hip_extension_vs_trunk_peak_deg``, ``tibia_angle_ic_deg``,
 ``overstride_leg_lengths``, ``overstride_cm``, ``foot_strike_angle_deg``,
 ``trunk_lean_deg``, ``vertical_oscillation_leg_lengths``, ``vertical_oscillation_cm``
-(cm only with the runner's height); rear view the timing metrics and
+(cm only with the runner's height); rear view ``cadence_spm``, ``step_time_ms``,
 ``pelvic_drop_peak_deg`` (keyed by stance side), ``arm_crossover_shoulder_widths`` and
 ``arm_crossover_strides_pct`` (keyed by arm), ``step_width_leg_lengths``,
 ``camera_roll_deg``. Curves: side ``knee_flexion_deg``, ``hip_extension_deg``,

@@ -30,7 +30,7 @@ from gaitvision.kinematics.gating import (
 from gaitvision.kinematics.geometry import LEG_POINTS, body_frame, rear_series, side_series
 from gaitvision.kinematics.legs import bridge_leg_glitches, repair_leg_swaps
 from gaitvision.kinematics.midstance import midstances, symmetric_contacts
-from gaitvision.kinematics.rear import TILT_DEG, camera_roll, drop_series
+from gaitvision.kinematics.rear import TILT_DEG, camera_roll, drop_series, innermost_wrist
 from gaitvision.kinematics.rear import stride_metrics as rear_metrics
 from gaitvision.kinematics.reference import (
     MIN_STRIDES,
@@ -191,6 +191,8 @@ def analyze_gait(track: PoseTrack, *, raw: PoseTrack | None = None, view: str | 
             per_side[s.foot].append(rec)
             strides.append(rec)
         _exclude_irregular(strides, quality)
+        if vname == "rear":
+            _note_hidden_wrists(bf, series, seq, quality)
     report(progress, "kinematics", 0.8)
     cadence = cadence_fit(seq)
     if vname == "rear" and np.isfinite(seq.stride_s):
@@ -319,17 +321,15 @@ def _quality(track: PoseTrack, seq: Sequence, vis: dict, roll: float, view: str)
                        "thigh, shank) may be off by up to that much")
     if rear:
         # Measured on the synthetic rear clip with exact truth (sample_videos/): the pose
-        # model places the toe poorly from behind, its hip points follow the pelvis's
-        # tilt with about a third of its amplitude, and wrists that pass in front of the
-        # torso are hidden.
-        q.notes.append("rear view: contact and flight times are approximate (from behind the "
-                       "toe's lift-off is hard to see: on a rendered runner contacts came out "
-                       "about 110 ms short); cadence is not affected; use a side clip for "
-                       "timing")
+        # model places the toe poorly from behind, and its hip points follow the pelvis's
+        # tilt with about a third of its amplitude.
+        q.notes.append("rear view: contact time, flight time and duty factor are not summarised "
+                       "(from behind the toe's lift-off is hard to see: on a rendered runner "
+                       "contacts came out about 110 ms short); cadence is not affected; film "
+                       "from the side for timing")
         q.notes.append("rear view: the pose model's hip points under-read pelvic tilt (on a "
                        "rendered runner with a true 5 deg drop they read 1.6-2.8 deg): take "
-                       "pelvic drop as a lower bound; wrists crossing in front of the torso are "
-                       "hidden from behind, so arm crossover is a rough estimate")
+                       "pelvic drop as a lower bound")
     if track.fps < 50:
         q.notes.append(f"{track.fps:.0f} fps: one frame is {1000 / track.fps:.0f} ms, so single "
                        "contact times are uncertain by about that; 60-240 fps is better")
@@ -359,6 +359,16 @@ def _exclude_irregular(strides: list[StrideRecord], q: Quality,
     if n_ex:
         q.notes.append(f"{n_ex} strides with irregular timing (likely a missed or misplaced "
                        "event) were left out of the averages")
+
+
+def _note_hidden_wrists(bf, series: dict, seq: Sequence, q: Quality) -> None:
+    hidden = {f: sum(not innermost_wrist(bf, series, s)[1] for s in seq.strides if s.foot == f)
+              for f in SIDES}
+    if sum(hidden.values()):
+        q.notes.append(f"arm crossover: in {sum(hidden.values())} of {len(seq.strides)} strides "
+                       f"(left arm {hidden['left']}, right arm {hidden['right']}) the wrist was "
+                       "hidden behind the torso at its innermost point, so whether it crossed the "
+                       "midline cannot be seen from behind; those strides give no value")
 
 
 def _summaries(strides: list[StrideRecord], view: str, q: Quality, roll: float,
@@ -391,7 +401,8 @@ def _summaries(strides: list[StrideRecord], view: str, q: Quality, roll: float,
             extra = ("a lower bound: the pose model's hip points under-read pelvic tilt "
                      "(1.6-2.8 deg for a true 5 deg drop in our rendered test)")
         if name == "arm_crossover_shoulder_widths":
-            extra = "rough: from behind, a wrist that crosses in front of the torso is hidden"
+            extra = ("from the strides where the wrist was seen at its innermost point (from "
+                     "behind, a wrist crossing in front of the torso is hidden)")
         if name == "step_width_leg_lengths":
             allv = [v for f in SIDES for v in vals[f] if np.isfinite(v)]
             if allv:

@@ -26,10 +26,13 @@ import numpy as np
 from gaitvision.kinematics.geometry import BodyFrame
 from gaitvision.kinematics.sequence import Stride
 from gaitvision.kinematics.side import at, peak, timing
-from gaitvision.landmarks import HIP, SHOULDER
+from gaitvision.landmarks import HIP, SHOULDER, WRIST
 
 #: Roll above which the camera is reported as tilted (deg).
 TILT_DEG = 2.0
+#: BlazePose visibility (its estimate of the chance the point is in view) below which a
+#: wrist counts as hidden.
+SEEN = 0.5
 
 
 def camera_roll(times: np.ndarray, xy: np.ndarray, strides: list[Stride]) -> float:
@@ -54,15 +57,33 @@ def camera_roll(times: np.ndarray, xy: np.ndarray, strides: list[Stride]) -> flo
 def stride_metrics(bf: BodyFrame, series: dict[str, np.ndarray], s: Stride) -> dict[str, float]:
     """Every rear-view metric of one stride (keyed by its foot, which is also the arm)."""
     t, f = bf.t, s.foot
-    ic, to, end = s.stance.ic, s.stance.to, s.end
+    ic, to = s.stance.ic, s.stance.to
     out = timing(s)
     drop = drop_series(series, f)
     out["pelvic_drop_peak_deg"] = peak(t, drop, ic, to)
-    cross = peak(t, series[f"wrist_offset_sw.{f}"], ic, end)
+    cross, seen = innermost_wrist(bf, series, s)
+    if not seen:
+        cross = float("nan")
     out["arm_crossover_shoulder_widths"] = cross
     out["arm_crossover_strides_pct"] = 100.0 * (cross > 0) if np.isfinite(cross) else np.nan
     out["step_width_leg_lengths"] = at(t, series[f"foot_offset_ll.{f}"], ic)
     return out
+
+
+def innermost_wrist(bf: BodyFrame, series: dict[str, np.ndarray], s: Stride) -> tuple[float, bool]:
+    """The stride's arm at its innermost: crossover (shoulder widths) and whether it was seen.
+
+    A wrist that crosses the midline from behind passes in front of the torso, where the
+    camera cannot see it and the pose model guesses (on the rendered rear clip it put
+    crossing wrists beside the torso, visibility about 0.2). Such a stride cannot say
+    whether the arm crossed.
+    """
+    t, y = bf.t, series[f"wrist_offset_sw.{s.foot}"]
+    sel = np.flatnonzero((t >= s.stance.ic) & (t <= s.end) & np.isfinite(y))
+    if not sel.size:
+        return float("nan"), True
+    k = int(sel[np.argmax(y[sel])])
+    return peak(t, y, s.stance.ic, s.end), bool(bf.vis[k, WRIST[s.foot]] >= SEEN)
 
 
 def drop_series(series: dict[str, np.ndarray], stance_side: str) -> np.ndarray:

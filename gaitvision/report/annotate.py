@@ -32,7 +32,6 @@ READOUT = {
         (("overstride_cm", "overstride_leg_lengths"), "overstride", None, None),
     ],
     "rear": [
-        (("contact_time_ms",), "contact", "ms", 0),
         (("pelvic_drop_peak_deg",), "pelvic drop", "deg", 1),
         (("step_width_leg_lengths",), "step width", "leg_lengths", 2),
         (("arm_crossover_shoulder_widths",), "arm crossover", "shoulder_widths", 2),

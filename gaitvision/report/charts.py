@@ -67,7 +67,7 @@ CURVE_SIGN = {
 HEADLINE = {
     "side": ["cadence_spm", "contact_time_ms", "knee_flexion_ic_deg", "hip_extension_peak_deg",
              "overstride_cm", "overstride_leg_lengths", "trunk_lean_deg"],
-    "rear": ["pelvic_drop_peak_deg", "contact_time_ms", "step_width_leg_lengths",
+    "rear": ["pelvic_drop_peak_deg", "step_width_leg_lengths",
              "arm_crossover_shoulder_widths", "cadence_spm"],
 }
 

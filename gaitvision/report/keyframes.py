@@ -40,7 +40,7 @@ CAPTION = {
                ("contact_time_ms", "contact", 0)],
     },
     "rear": {
-        "IC": [("step_width_leg_lengths", "step width", 2), ("contact_time_ms", "contact", 0)],
+        "IC": [("step_width_leg_lengths", "step width", 2), ("step_time_ms", "step time", 0)],
         "midstance": [("pelvic_drop_peak_deg", "peak pelvic drop", 1)],
         "TO": [("arm_crossover_shoulder_widths", "arm crossover", 2)],
     },

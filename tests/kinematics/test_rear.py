@@ -8,11 +8,9 @@ from gaitvision.kinematics.testing import make_track
 
 #: Tolerance against the truth. Arm crossover and foot placement carry the perspective
 #: of a 4 m camera (the wrist swings ahead of the shoulders, the foot lands ahead of the
-#: hips), contact time the weaker timing cue of a rear view (no belt motion across the
-#: image: the foot's height in the image mixes its height and its distance).
+#: hips).
 REAR_TOL = {"cadence_spm": 0.3, "pelvic_drop_peak_deg": 0.2,
-            "arm_crossover_shoulder_widths": 0.015, "step_width_leg_lengths": 0.005,
-            "contact_time_ms": 30.0, "duty_factor_pct": 4.5}
+            "arm_crossover_shoulder_widths": 0.015, "step_width_leg_lengths": 0.005}
 
 
 @pytest.fixture(scope="module")
@@ -28,6 +26,21 @@ def test_rear_metrics_match_the_truth(rear):
         for side in ("left", "right"):
             got, want = a.value(name, side), truth.values[name][side]
             assert abs(got - want) < tol, (name, side, got, want)
+
+
+def test_rear_stances_are_timed_but_not_summarised(rear):
+    # On exact keypoints the stances are placed within 15 ms (midstance from the pelvis,
+    # IC symmetric to TO); with a real pose model the toe-off is seen poorly from behind,
+    # so contact time, flight time and duty factor are left to the side view.
+    _, truth, a = rear
+    for name in ("contact_time_ms", "flight_time_ms", "duty_factor_pct"):
+        assert name not in a.summary
+    for side in ("left", "right"):
+        contact = [s.metrics["contact_time_ms"] for s in a.strides
+                   if s.side == side and s.excluded is None]
+        assert len(contact) >= 7
+        assert abs(np.mean(contact) - truth.values["contact_time_ms"][side]) < 15.0
+    assert any("film from the side for timing" in n for n in a.quality.notes)
 
 
 def test_arm_crossover_share_and_pelvic_curve(rear):
