@@ -145,7 +145,8 @@ def visible_pelvis_truth(times: np.ndarray, centroids: dict[str, dict[str, np.nd
         strides.append(rec)
     summary = {name: {kind: _per_side(strides, name, kind) for kind in ("plane", "image")}
                for name in series}
-    return {"definition": DEFINITION, "frames": series, "gain_vs_bone": gains,
+    frames = {name: {kind: v.tolist() for kind, v in s.items()} for name, s in series.items()}
+    return {"definition": DEFINITION, "frames": frames, "gain_vs_bone": gains,
             "strides": strides, "summary_pelvic_drop_deg": summary}
 
 
