@@ -36,7 +36,7 @@ from gaitvision.kinematics.gating import (
 )
 from gaitvision.kinematics.geometry import LEG_POINTS, body_frame, rear_series, side_series
 from gaitvision.kinematics.midstance import midstances, symmetric_contacts
-from gaitvision.kinematics.rear import camera_roll, drop_series
+from gaitvision.kinematics.rear import camera_roll, drop_series, image_pelvis
 from gaitvision.kinematics.rear import stride_metrics as rear_metrics
 from gaitvision.kinematics.sequence import (
     Sequence,
@@ -152,6 +152,8 @@ def analyze_gait(pose: PoseProduct | PoseTrack, *, raw: PoseTrack | None = None,
     series = side_series(bf) if vname == "side" else rear_series(bf)
     leg_cm = LEG_PER_HEIGHT * height_cm if height_cm else None
     quality = assess_quality(track, seq, vis, roll, vname)
+    if vname == "rear" and not seq.walking:
+        quality.notes.append(image_pelvis(track, series, seq.stride_s))
     if vname == "side" and np.isfinite(roll) and abs(roll) > SIDE_TILT_NOTE:
         quality.tilt_suspected = True  # agrees with the belt-tilt note
     if n_unswapped:

@@ -21,12 +21,17 @@ reported, and a large value is flagged.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 
 from gaitvision.kinematics.geometry import BodyFrame
 from gaitvision.kinematics.sequence import Stride
 from gaitvision.kinematics.side import at, peak, timing
 from gaitvision.landmarks import HIP, SHOULDER, WRIST
+
+#: Fewest measured frame steps (fraction) for the image's pelvic motion to be used.
+MIN_IMAGE_COVERAGE = 0.8
 
 #: Roll above which the camera is reported as tilted (deg).
 TILT_DEG = 2.0
@@ -100,3 +105,36 @@ def shoulder_width_ll(bf: BodyFrame) -> float:
 
 REAR_CURVES = {"pelvic_obliquity_deg": "deg", "wrist_offset_sw": "shoulder widths",
                "foot_offset_ll": "leg lengths"}
+
+
+def image_pelvis(track, series: dict[str, np.ndarray], stride_s: float,
+                 tracker=None) -> str:
+    """Pelvic obliquity from the image, anchored by the keypoints (in place).
+
+    ``series["pelvic_obliquity_deg"]`` (hip keypoints, levelled) keeps its level over
+    each stride, and takes its motion within the stride from the waist regions tracked
+    in the video (:mod:`gaitvision.evidence.pelvis`); the keypoints' own series stays as
+    ``pelvic_obliquity_keypoints_deg``. Where the video cannot be re-read or too few
+    frame steps are measured, the keypoint series is kept. Returns the quality note
+    saying which was used.
+    """
+    from gaitvision.evidence.pelvis import PelvisRegionTracker, fuse
+
+    kp = series["pelvic_obliquity_deg"]
+    series["pelvic_obliquity_keypoints_deg"] = kp.copy()
+    path = Path(track.video.path)
+    if not np.isfinite(stride_s) or not path.exists():
+        return ("pelvic obliquity: from the hip keypoints only (the video was not available "
+                "to measure the waist's motion); they under-read the tilt: take pelvic drop "
+                "as a lower bound")
+    tracker = tracker or PelvisRegionTracker()
+    motion = tracker.track(path, track.times, track.frame_index, track.xy, track.frame_size)
+    if motion.coverage < MIN_IMAGE_COVERAGE:
+        return (f"pelvic obliquity: from the hip keypoints only (the waist's motion was "
+                f"measured in only {100 * motion.coverage:.0f} % of frames); they under-read "
+                "the tilt: take pelvic drop as a lower bound")
+    series["pelvic_obliquity_deg"] = fuse(kp, motion.motion_deg, track.times, stride_s)
+    return ("pelvic obliquity: level from the hip keypoints, motion within each stride from "
+            f"the waist's image motion ({tracker.method} optical flow either side of the "
+            f"midline, {100 * motion.coverage:.0f} % of frames); it follows the visible waist, "
+            "whose tilt a loose top or shorts can soften")

@@ -1,0 +1,308 @@
+"""Pelvic obliquity from the image, anchored by the pose keypoints (rear and front view).
+
+BlazePose's two hip points sit on the silhouette, not on the pelvis, and their line
+follows the pelvis's frontal-plane tilt with about a third of its amplitude. The
+pixels between them carry more: the waistband, the shirt's hem and the creases over the
+posterior (from behind) or anterior (from the front) superior iliac spines move with
+the pelvis. This module tracks the vertical image motion of two regions, one each side
+of the body midline, from the hip line up to the waist, and turns their difference
+into the pelvis's change of tilt from frame to frame:
+
+    d_obliquity = (dy_right - dy_left) / separation    (radians; image y down)
+
+Integrated over the clip this is the shape and amplitude of the obliquity; its slow
+part (drift of the integration, and the absolute level, which image motion cannot
+give) is taken from the keypoints instead: the result is the keypoints' obliquity
+low-passed over one stride plus the image motion high-passed over one stride. The
+camera roll is undone by the caller, as for the keypoint series.
+
+Three ways to measure a region's vertical motion are implemented and compared on
+rendered runners (``tools/pelvis_eval.py``; the numbers are in the README):
+
+- ``"dis"``: dense optical flow, OpenCV's DIS (Kroeger et al. 2016), the region's
+  motion the median of the vertical flow weighted by the vertical image gradient
+  (horizontal edges fix vertical motion; flat cloth does not);
+- ``"lk"``: sparse pyramidal Lucas-Kanade (Bouguet 2001) on Shi-Tomasi corners of each
+  region, median vertical motion of the points that track forwards and back;
+- ``"ecc"``: a rigid (Euclidean) template fit of the two regions together, the
+  enhanced correlation coefficient maximisation of Evangelidis & Psarakis 2008
+  (``cv2.findTransformECC``): the template's rotation is the change of tilt.
+
+Frames are re-read with :func:`gaitvision.video.iter_frames` one at a time (at most
+``max_side`` pixels), never the whole clip.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from gaitvision.landmarks import ELBOW, HIP, INDEX, WRIST
+
+#: Hand and forearm keypoints whose surroundings are left out of the regions (seen from
+#: the front the hands swing across the waist).
+_HAND = tuple(INDEX[f"{s}_{p}"] for s in ("left", "right") for p in ("wrist", "index", "pinky",
+                                                                   "thumb"))
+
+METHODS = ("dis", "lk", "ecc")
+
+
+@dataclass
+class PelvisMotion:
+    """Per-frame pelvic tilt motion measured in the image.
+
+    Attributes
+    ----------
+    times : ndarray (T,)
+        The track's frame times.
+    motion_deg : ndarray (T,)
+        Integrated change of obliquity since the first frame (deg, + = the right side
+        lower, image plane); NaN where the regions could not be measured.
+    step_ok : ndarray of bool (T,)
+        Whether the step from the previous frame was measured (False: assumed 0).
+    method : str
+    """
+
+    times: np.ndarray
+    motion_deg: np.ndarray
+    step_ok: np.ndarray
+    method: str
+
+    @property
+    def coverage(self) -> float:
+        """Fraction of frame steps measured from the image."""
+        return float(np.mean(self.step_ok[1:])) if self.step_ok.size > 1 else 0.0
+
+
+class PelvisRegionTracker:
+    """Vertical image motion of two waist regions either side of the midline.
+
+    Parameters
+    ----------
+    method : {"dis", "lk", "ecc"}
+        How a region's motion is measured (see the module docstring).
+    top, bottom : float
+        The regions span from ``top`` to ``bottom`` hip-widths above the line through
+        the two hip keypoints (hip width = their horizontal distance): the waist, not
+        the buttocks and thighs below the hip line, whose motion is not the pelvis's.
+    inner, outer : float
+        Horizontal extent of each region from the midline, in hip widths.
+    max_side : int
+        Frames are decoded at most this big (longer side, pixels).
+    min_hip_width_px : float
+        Below this hip width (in decoded pixels) a frame step is not measured.
+    hand_radius : float
+        Pixels within this many hip widths of a hand keypoint or of the forearm are left
+        out (a hand passing over the waist is not the pelvis).
+    min_kept : float
+        Fewest fraction of a region's pixels left after that for the step to count.
+    """
+
+    def __init__(self, method: str = "dis", top: float = 0.65, bottom: float = 0.05,
+                 inner: float = 0.06, outer: float = 0.45, max_side: int = 640,
+                 min_hip_width_px: float = 12.0, hand_radius: float = 0.3,
+                 min_kept: float = 0.25) -> None:
+        if method not in METHODS:
+            raise ValueError(f"method must be one of {METHODS}")
+        self.method, self.top, self.bottom = method, top, bottom
+        self.inner, self.outer = inner, outer
+        self.max_side, self.min_hip_width_px = max_side, min_hip_width_px
+        self.hand_radius, self.min_kept = hand_radius, min_kept
+
+    # ------------------------------------------------------------------ public
+    def track(self, video_path, times: np.ndarray, frame_index: np.ndarray,
+              xy: np.ndarray, frame_size: tuple[int, int]) -> PelvisMotion:
+        """Measure the motion over the frames of a pose track.
+
+        ``times``, ``frame_index``, ``xy`` (T, 33, 2, upright pixels of ``frame_size``)
+        are the track's; frames of the video that are not in the track are skipped."""
+        import cv2
+
+        from gaitvision.video import iter_frames
+
+        row_of = {int(f): k for k, f in enumerate(frame_index)}
+        n = len(times)
+        step = np.zeros(n)
+        ok = np.zeros(n, bool)
+        prev = None
+        start, end = float(times[0]) - 0.5, float(times[-1]) + 0.5
+        for frame in iter_frames(video_path, max(start, 0.0), end, max_side=self.max_side):
+            k = row_of.get(frame.index)
+            if k is None:
+                continue
+            gray = cv2.cvtColor(frame.image, cv2.COLOR_RGB2GRAY)
+            scale = gray.shape[1] / frame_size[0]
+            if prev is not None and prev[0] == k - 1:
+                d = self._step(prev[1], gray, xy[k - 1] * scale)
+                if d is not None:
+                    step[k], ok[k] = d, True
+            prev = (k, gray)
+        return PelvisMotion(np.asarray(times, float), np.degrees(np.cumsum(step)), ok,
+                            self.method)
+
+    # ------------------------------------------------------------------ one step
+    def regions(self, pts: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+        """Boxes (x0, y0, x1, y1) of the left and right regions for one frame's
+        keypoints (decoded pixels); None when the hips are missing or too close."""
+        lh, rh = pts[HIP["left"]], pts[HIP["right"]]
+        if not (np.all(np.isfinite(lh)) and np.all(np.isfinite(rh))):
+            return None
+        w = abs(lh[0] - rh[0])
+        if w < self.min_hip_width_px:
+            return None
+        mid = 0.5 * (lh + rh)
+        y0, y1 = mid[1] - self.top * w, mid[1] - self.bottom * w
+        out = []
+        for hip in (lh, rh):
+            s = 1.0 if hip[0] > mid[0] else -1.0
+            xa, xb = mid[0] + s * self.inner * w, mid[0] + s * self.outer * w
+            out.append(np.array([min(xa, xb), y0, max(xa, xb), y1]))
+        return out[0], out[1]
+
+    def _step(self, g0: np.ndarray, g1: np.ndarray, pts: np.ndarray) -> float | None:
+        """Change of tilt (rad, + = right side lower) from g0 to g1, regions of g0."""
+        boxes = self.regions(pts)
+        if boxes is None:
+            return None
+        left, right = boxes
+        pad = 0.25 * (right[2] - right[0] + left[2] - left[0])
+        x0 = int(max(0, min(left[0], right[0]) - pad))
+        y0 = int(max(0, left[1] - pad))
+        x1 = int(min(g0.shape[1], max(left[2], right[2]) + pad))
+        y1 = int(min(g0.shape[0], left[3] + pad))
+        if x1 - x0 < 16 or y1 - y0 < 16:
+            return None
+        c0 = np.ascontiguousarray(g0[y0:y1, x0:x1])
+        c1 = np.ascontiguousarray(g1[y0:y1, x0:x1])
+        local = [b - np.array([x0, y0, x0, y0]) for b in boxes]
+        sep = abs(0.5 * (left[0] + left[2]) - 0.5 * (right[0] + right[2]))
+        if self.method == "ecc":
+            return _ecc_rotation(c0, c1, local, right_is_image_right=right[0] > left[0])
+        w = abs(pts[HIP["left"], 0] - pts[HIP["right"], 0])
+        free = self._hand_free(c0.shape, pts - np.array([x0, y0]), w)
+        masks = [_box_mask(c0.shape, b) for b in local]
+        if any((m & free).sum() < self.min_kept * max(m.sum(), 1) for m in masks):
+            return None
+        measure = _dis_dy if self.method == "dis" else _lk_dy
+        dys = measure(c0, c1, [m & free for m in masks])
+        if dys is None:
+            return None
+        return math.atan2(dys[1] - dys[0], sep)
+
+
+    def _hand_free(self, shape, pts: np.ndarray, hip_w: float) -> np.ndarray:
+        """Pixels farther than ``hand_radius`` hip widths from the hands and forearms."""
+        yy, xx = np.mgrid[0:shape[0], 0:shape[1]]
+        free = np.ones(shape, bool)
+        r2 = (self.hand_radius * hip_w) ** 2
+        pts_near = [pts[i] for i in _HAND]
+        for s in ("left", "right"):
+            e, wr = pts[ELBOW[s]], pts[WRIST[s]]
+            pts_near += [e + f * (wr - e) for f in (0.0, 0.25, 0.5, 0.75)]
+        for p in pts_near:
+            if np.all(np.isfinite(p)):
+                free &= (xx - p[0]) ** 2 + (yy - p[1]) ** 2 > r2
+        return free
+
+
+def _box_mask(shape, box) -> np.ndarray:
+    m = np.zeros(shape, bool)
+    x0, y0, x1, y1 = (int(round(v)) for v in box)
+    m[max(y0, 0):max(y1, 0), max(x0, 0):max(x1, 0)] = True
+    return m
+
+
+def _weighted_median(values: np.ndarray, weights: np.ndarray) -> float:
+    order = np.argsort(values)
+    cw = np.cumsum(weights[order])
+    return float(values[order][np.searchsorted(cw, 0.5 * cw[-1])])
+
+
+_DIS = {}
+
+
+def _dis_dy(c0: np.ndarray, c1: np.ndarray, masks) -> tuple[float, float] | None:
+    """Gradient-weighted median vertical DIS flow in each region (boolean masks)."""
+    import cv2
+
+    if "dis" not in _DIS:
+        _DIS["dis"] = cv2.DISOpticalFlow_create(cv2.DISOPTICAL_FLOW_PRESET_MEDIUM)
+    flow = _DIS["dis"].calc(c0, c1, None)
+    gy = np.abs(cv2.Sobel(c0, cv2.CV_32F, 0, 1, ksize=3))
+    out = []
+    for m in masks:
+        w = gy[m]
+        if m.sum() < 20 or w.sum() <= 0:
+            return None
+        out.append(_weighted_median(flow[..., 1][m], w + 1e-6))
+    return out[0], out[1]
+
+
+def _lk_dy(c0: np.ndarray, c1: np.ndarray, masks) -> tuple[float, float] | None:
+    """Median vertical Lucas-Kanade motion of corners in each region (boolean masks),
+    forward-backward checked to 0.5 px."""
+    import cv2
+
+    out = []
+    for m in masks:
+        mask = m.astype(np.uint8) * 255
+        p0 = cv2.goodFeaturesToTrack(c0, maxCorners=40, qualityLevel=0.01, minDistance=3,
+                                     mask=mask)
+        if p0 is None or len(p0) < 3:
+            return None
+        lk = {"winSize": (15, 15), "maxLevel": 2}
+        p1, st, _ = cv2.calcOpticalFlowPyrLK(c0, c1, p0, None, **lk)
+        pb, stb, _ = cv2.calcOpticalFlowPyrLK(c1, c0, p1, None, **lk)
+        good = (st[:, 0] == 1) & (stb[:, 0] == 1) & (
+            np.linalg.norm((pb - p0)[:, 0], axis=1) < 0.5)
+        if good.sum() < 3:
+            return None
+        out.append(float(np.median((p1 - p0)[good, 0, 1])))
+    return out[0], out[1]
+
+
+def _ecc_rotation(c0: np.ndarray, c1: np.ndarray, boxes, right_is_image_right: bool) -> float | None:
+    """Rotation of the two regions together from c0 to c1 (rad, + = right side lower)."""
+    import cv2
+
+    mask = (_box_mask(c0.shape, boxes[0]) | _box_mask(c0.shape, boxes[1])).astype(np.uint8)
+    warp = np.eye(2, 3, dtype=np.float32)
+    crit = (cv2.TERM_CRITERIA_EPS | cv2.TERM_CRITERIA_COUNT, 50, 1e-5)
+    try:
+        _, warp = cv2.findTransformECC(c0.astype(np.float32), c1.astype(np.float32), warp,
+                                       cv2.MOTION_EUCLIDEAN, crit, mask, 5)
+    except cv2.error:
+        return None
+    # warp maps template (c0) coordinates to c1: x1 = R x0 + t, R = [[c, -s], [s, c]].
+    # With y down, s > 0 turns the image clockwise on screen: the image-right side goes
+    # down.
+    s = float(warp[1, 0])
+    angle = math.asin(max(-1.0, min(1.0, s)))
+    return angle if right_is_image_right else -angle
+
+
+# ---------------------------------------------------------------------- fusion
+def moving_mean(x: np.ndarray, n: int) -> np.ndarray:
+    """Centred moving mean over ``n`` samples ignoring NaN (shorter windows at the ends)."""
+    x = np.asarray(x, float)
+    n = max(1, int(n))
+    ok = np.isfinite(x)
+    c = np.concatenate([[0.0], np.cumsum(np.where(ok, x, 0.0))])
+    k = np.concatenate([[0], np.cumsum(ok)])
+    i = np.arange(len(x))
+    lo = np.clip(i - n // 2, 0, len(x))
+    hi = np.clip(i - n // 2 + n, 0, len(x))
+    cnt = k[hi] - k[lo]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(cnt > 0, (c[hi] - c[lo]) / np.maximum(cnt, 1), np.nan)
+
+
+def fuse(keypoint_deg: np.ndarray, motion_deg: np.ndarray, times: np.ndarray,
+         stride_s: float) -> np.ndarray:
+    """Obliquity = keypoints' level (mean over one stride) + image motion about its own
+    mean over one stride. Both inputs in degrees with the same sign convention."""
+    dt = float(np.median(np.diff(times))) if len(times) > 1 else 1.0
+    n = max(3, int(round(stride_s / dt)))
+    return moving_mean(keypoint_deg, n) + (motion_deg - moving_mean(motion_deg, n))
