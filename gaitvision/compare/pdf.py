@@ -44,8 +44,10 @@ def _table(rows, styles):
                      fmt(r.diff), p, fmt(r.sdd) if r.sdd else "-",
                      Paragraph(r.excluded or r.verdict, small)])
     t = Table(data, colWidths=[150, 34, 44, 44, 44, 62, 30, 90], repeatRows=1)
-    style = [("FONTSIZE", (0, 0), (-1, -1), 7.5), ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e7ecf1")),
-             ("GRID", (0, 0), (-1, -1), 0.25, colors.HexColor("#c0c8d2")), ("VALIGN", (0, 0), (-1, -1), "TOP")]
+    style = [("FONTSIZE", (0, 0), (-1, -1), 7.5),
+             ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e7ecf1")),
+             ("GRID", (0, 0), (-1, -1), 0.25, colors.HexColor("#c0c8d2")),
+             ("VALIGN", (0, 0), (-1, -1), "TOP")]
     for i, r in enumerate(rows, start=1):
         if r.verdict == REAL:
             style.append(("BACKGROUND", (0, i), (-1, i), colors.HexColor("#fde3d2")))

@@ -336,7 +336,7 @@ def parse_events(metrics: dict) -> list[dict]:
 
 def _findings(rows: list[MetricRow], metrics: dict) -> list[dict]:
     findings = [{"label": r.label, "text": r.finding, "flag_class": r.flag_class,
-                 "metric": r.name} for r in rows if r.finding and r.reliable]
+                 "metric": r.name} for r in rows if r.finding]
     findings.sort(key=lambda f: {"warn": 0, "ok": 2}.get(f["flag_class"], 1))
     return findings
 
