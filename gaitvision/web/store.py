@@ -87,8 +87,10 @@ def overall_percent(stage: str, fraction: float, n_clips: int = 1) -> float:
         return round(100.0 * (per_clip + STAGE_WEIGHTS["rendering"] * f), 1)
     if stage not in PRE_RENDER:
         return 0.0
-    k = min(n - 1, int(f * n)) if f < 1.0 else n - 1
+    k = min(n - 1, int(f * n))
     within = f * n - k
+    if within == 0 and k > 0:  # a clip boundary: the end of clip k-1 (never ahead of truth)
+        k, within = k - 1, 1.0
     before = sum(STAGE_WEIGHTS[s] for s in PRE_RENDER[:PRE_RENDER.index(stage)])
     return round(100.0 * (k * per_clip + before + STAGE_WEIGHTS[stage] * within) / n, 1)
 

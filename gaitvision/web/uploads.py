@@ -20,7 +20,7 @@ from starlette.requests import ClientDisconnect, Request
 #: Form fields that carry clips, and the view each one is.
 FILE_FIELDS = ("side", "rear")
 #: Text fields the form may send (anything else is ignored).
-TEXT_FIELDS = ("runner_name", "height_cm", "speed_kmh", "notes")
+TEXT_FIELDS = ("runner_name", "height_cm", "speed_kmh", "notes", "time_scale")
 MAX_TEXT_BYTES = 8192
 MAX_PARTS = 16
 #: Extensions kept for stored clips (cosmetic only: the content is what gets checked).

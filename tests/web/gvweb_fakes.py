@@ -54,8 +54,12 @@ def contract_analysis(view: str = "side", seed: int = 0, **changes):
     return analyze_gait(track)
 
 
-def _write_view(d: Path, view: str, seed: int, changes: dict) -> None:
-    contract_analysis(view, seed, **changes).save(d)
+def _write_view(d: Path, video, view: str, seed: int, changes: dict) -> None:
+    from gaitvision.video.ingest import file_sha256
+
+    analysis = contract_analysis(view, seed, **changes)
+    analysis.video.update(path=str(video), sha256=file_sha256(video))  # as the pipeline does
+    analysis.save(d)
 
 
 def fake_analyze(videos, out_dir, *, views=None, height_cm=None, speed_kmh=None, runner_name=None,
@@ -79,7 +83,7 @@ def fake_analyze(videos, out_dir, *, views=None, height_cm=None, speed_kmh=None,
     for video, view in zip(videos, views):
         d = out / view
         (d / "charts").mkdir(parents=True)
-        _write_view(d, view, seed, json.loads(os.environ.get("GV_FAKE_RUNNER", "{}")))
+        _write_view(d, video, view, seed, json.loads(os.environ.get("GV_FAKE_RUNNER", "{}")))
         (d / "pose.npz").write_bytes(b"not listed in the manifest")
         for name in ("annotated.mp4", "loop_left.mp4", "loop_right.mp4"):
             shutil.copyfile(video, d / name)
