@@ -113,3 +113,25 @@ def plain_summary(summaries: dict[str, dict[str, MetricSummary]]) -> list[PlainP
                              "Film the same way again in a few weeks and use Compare to see "
                              "whether anything changes.")]
     return points
+
+
+def pdf_section(views, st) -> list:
+    """Flowables for the top of the PDF report: "In plain words", each point naming the
+    finding below it that it summarises. ``views`` are (GaitAnalysis, folder) pairs."""
+    from reportlab.platypus import Paragraph, Spacer
+
+    from gaitvision.report.pdf_sections import esc
+
+    points = plain_summary({a.view: a.summary for a, _ in views})
+    if not points:
+        return []
+    out = [Paragraph("In plain words", st["h2"])]
+    for i, p in enumerate(points, 1):
+        label = ""
+        for a, _ in views:
+            if p.metric in a.summary:
+                label = f" <i>(see the finding: {esc(a.summary[p.metric].label)})</i>"
+        out.append(Paragraph(f"{i}. <b>{esc(p.headline)}</b> {esc(p.meaning)} "
+                             f"<b>Try:</b> {esc(p.cue)}{label}", st["body"]))
+    out.append(Spacer(1, 3))
+    return out
