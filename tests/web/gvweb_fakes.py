@@ -43,21 +43,23 @@ def _pdf(path: Path, lines: list[str]) -> None:
     c.save()
 
 
-def contract_analysis(view: str = "side", seed: int = 0, **changes):
+def contract_analysis(view: str = "side", seed: int = 0, fps: float = 60.0, **changes):
     """A real :class:`GaitAnalysis` of the parametric runner (no video, half a second):
     its ``metrics.json`` is the contract itself, not a hand-written imitation."""
     from gaitvision.kinematics import analyze_gait
     from gaitvision.kinematics.testing import make_track
 
-    track, _ = make_track(view=view, fps=60.0, duration_s=6.0, noise_px=1.5, seed=seed,
+    track, _ = make_track(view=view, fps=fps, duration_s=6.0, noise_px=1.5, seed=seed,
                           **changes)
     return analyze_gait(track)
 
 
 def _write_view(d: Path, video, view: str, seed: int, changes: dict) -> None:
-    from gaitvision.video.ingest import file_sha256
+    from gaitvision.video.ingest import file_sha256, probe_video
 
-    analysis = contract_analysis(view, seed, **changes)
+    # the runner filmed at the clip's own frame rate, as the pipeline would see it
+    analysis = contract_analysis(view, seed, fps=probe_video(video, hash_content=False).fps,
+                                 **changes)
     analysis.video.update(path=str(video), sha256=file_sha256(video))  # as the pipeline does
     analysis.save(d)
 
