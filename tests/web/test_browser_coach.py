@@ -206,3 +206,30 @@ def test_coach_workflow_in_chromium_desktop_and_phone(live_server, small_video, 
     if os.environ.get("GAITVISION_UPDATE_SCREENSHOT") == "1":
         for name in ("screenshot-compare.png", "screenshot-phone-results.png"):
             shutil.copyfile(shots / name, DOCS / name)
+
+
+@pytest.mark.browser
+def test_failed_analysis_retry_in_chromium(live_server, small_video):
+    if chromium_path() is None:
+        pytest.skip("chromium is not installed (apt-get install chromium)")
+    sync = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
+    from playwright.sync_api import expect
+
+    server = live_server("gvweb_fakes:failing_analyze").start()
+    with sync.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
+        try:
+            for viewport in VIEWPORTS.values():
+                page = browser.new_page(viewport=viewport)
+                upload_clip(page, server.url, small_video, "Cy")
+                expect(page.locator("#retry")).to_be_visible(timeout=30_000)
+                expect(page.locator("#job-error")).to_contain_text("the clip is only 1.0 s long")
+                no_sideways_scroll(page)
+                big_enough(page.locator("#retry"))
+                page.click("#retry")
+                # it runs again from the stored clip and fails again with the same reason
+                expect(page.locator("#retry")).to_be_visible(timeout=30_000)
+                expect(page.locator("#job-error")).to_contain_text("the clip is only 1.0 s long")
+                page.close()
+        finally:
+            browser.close()
