@@ -265,19 +265,7 @@ def add_job_routes(app: FastAPI) -> None:
 
     @app.api_route("/jobs/{job_id}/files/{rel:path}", methods=["GET", "HEAD"])
     async def download(job_id: str, rel: str, download: int = 0):
-        job = job_or_404(store, job_id)
-        if job.status != DONE:
-            raise HTTPException(404, "No such file.")
-        result_dir = store.result_dir(job.id)
-        manifest = load_json(result_dir / "manifest.json")
-        path = resolve_download(result_dir, rel, manifest)
-        if path is None:
-            raise HTTPException(404, "No such file.")
-        media = MEDIA_TYPES.get(path.suffix.lower(), "application/octet-stream")
-        inline = media.split(";")[0] in ("video/mp4", "image/png", "image/jpeg", "application/pdf",
-                                         "text/plain") and not download
-        return FileResponse(path, media_type=media, filename=_download_name(job, path),
-                            content_disposition_type="inline" if inline else "attachment")
+        return result_file(store, job_id, rel, bool(download))
 
     @app.get("/healthz")
     async def healthz():
@@ -294,15 +282,7 @@ def add_job_routes(app: FastAPI) -> None:
 
     @app.get("/api/jobs/{job_id}")
     async def job_status(job_id: str):
-        job = job_or_404(store, job_id)
-        data = job.public()
-        if job.status in (QUEUED, RUNNING) and job.started:
-            data["elapsed_s"] = round(time.time() - job.started, 1)
-            eta = eta_seconds(job.percent, data["elapsed_s"])
-            data["eta_s"] = None if eta is None else round(eta)
-        if job.status == QUEUED:
-            data["queue_position"] = await run_in_threadpool(store.queue_position, job.id)
-        return data
+        return await run_in_threadpool(status_of, store, job_or_404(store, job_id))
 
     @app.post("/api/jobs/{job_id}/cancel")
     async def cancel(job_id: str):
@@ -315,6 +295,34 @@ def add_job_routes(app: FastAPI) -> None:
     @app.delete("/api/jobs/{job_id}")
     async def delete_job(job_id: str):
         return await remove_job(app, job_id)
+
+
+def result_file(store: JobStore, job_id: str, rel: str, download: bool) -> FileResponse:
+    """A file of a finished job's result, if the manifest lists it (404 otherwise)."""
+    job = job_or_404(store, job_id)
+    if job.status != DONE:
+        raise HTTPException(404, "No such file.")
+    result_dir = store.result_dir(job.id)
+    path = resolve_download(result_dir, rel, load_json(result_dir / "manifest.json"))
+    if path is None:
+        raise HTTPException(404, "No such file.")
+    media = MEDIA_TYPES.get(path.suffix.lower(), "application/octet-stream")
+    inline = media.split(";")[0] in ("video/mp4", "image/png", "image/jpeg", "application/pdf",
+                                     "text/plain") and not download
+    return FileResponse(path, media_type=media, filename=_download_name(job, path),
+                        content_disposition_type="inline" if inline else "attachment")
+
+
+def status_of(store: JobStore, job: Job) -> dict:
+    """The job's public record plus elapsed time, ETA and queue position."""
+    data = job.public()
+    if job.status in (QUEUED, RUNNING) and job.started:
+        data["elapsed_s"] = round(time.time() - job.started, 1)
+        eta = eta_seconds(job.percent, data["elapsed_s"])
+        data["eta_s"] = None if eta is None else round(eta)
+    if job.status == QUEUED:
+        data["queue_position"] = store.queue_position(job.id)
+    return data
 
 
 async def create_job_from_upload(request: Request):

@@ -145,11 +145,13 @@ def run_flow(browser, base: str, clip: Path, viewport: str, shots: Path) -> dict
 
     # 4. cancel a running analysis, retry it, delete it from History
     third = upload_clip(page, base, clip, "Bo")
-    page.click("#cancel")
+    with page.expect_navigation():
+        page.click("#cancel")
     expect(page.locator("#retry")).to_be_visible(timeout=20_000)
     expect(page.locator("#job-error")).to_have_text("Cancelled.")
     no_sideways_scroll(page)
-    page.click("#retry")
+    with page.expect_navigation():
+        page.click("#retry")
     expect(page.locator("#cancel")).to_be_visible()
     page.click("#cancel")
     expect(page.locator("#retry")).to_be_visible(timeout=20_000)
@@ -226,7 +228,8 @@ def test_failed_analysis_retry_in_chromium(live_server, small_video):
                 expect(page.locator("#job-error")).to_contain_text("the clip is only 1.0 s long")
                 no_sideways_scroll(page)
                 big_enough(page.locator("#retry"))
-                page.click("#retry")
+                with page.expect_navigation():
+                    page.click("#retry")
                 # it runs again from the stored clip and fails again with the same reason
                 expect(page.locator("#retry")).to_be_visible(timeout=30_000)
                 expect(page.locator("#job-error")).to_contain_text("the clip is only 1.0 s long")
