@@ -90,7 +90,8 @@ def _label(img: np.ndarray, text: str, color: tuple[int, int, int]) -> None:
 
 def side_by_side(loop_a: Path, loop_b: Path, out: Path, labels: tuple[str, str],
                  side: str) -> Path:
-    """A | B, each session's representative stride resampled to the same 100 steps of
+    """A | B (``labels`` name them in the table and charts; the frames say A and B),
+    each session's representative stride resampled to the same 100 steps of
     the cycle: both start at initial contact and end at the next one, so the same phase
     is on screen at the same moment whatever the two stride times are."""
     from gaitvision.report.encode import H264Writer
@@ -104,8 +105,8 @@ def side_by_side(loop_a: Path, loop_b: Path, out: Path, labels: tuple[str, str],
             phase = k / (FRAMES_PER_STRIDE - 1)
             ia = _fit(fa[int(round(phase * (len(fa) - 1)))], HEIGHT).copy()
             ib = _fit(fb[int(round(phase * (len(fb) - 1)))], HEIGHT).copy()
-            pct = f"{side} stride {phase * 100:3.0f} %"
-            _label(ia, f"{labels[0]}  {pct}", (86, 180, 233))
-            _label(ib, f"{labels[1]}  {pct}", (230, 159, 0))
+            pct = f"{phase * 100:3.0f} %"
+            _label(ia, f"A  {side} {pct}", (86, 180, 233))
+            _label(ib, f"B  {side} {pct}", (230, 159, 0))
             writer.write(np.hstack([ia, ib]))
     return out

@@ -221,7 +221,7 @@ def test_browser_upload_progress_results_pdf(live_server, tmp_path):
     # Nothing served reveals where the server keeps its data.
     import httpx
 
-    (job,) = httpx.get(server.url + "/api/jobs").json()
+    job = httpx.get(server.url + "/api/jobs").json()[-1]  # the first session (newest first)
     assert job["status"] == "done" and "cadence_spm" in job["headline"]
     metrics = httpx.get(f"{server.url}{job['url']}/files/side/metrics.json").text
     assert str(server.data_dir) not in metrics and str(server.data_dir) not in out["pdf_text"]
