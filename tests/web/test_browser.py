@@ -100,11 +100,23 @@ def drive(base_url: str, clip: Path, screenshot: Path | None, timeout_s: float =
             poll(lambda: video.evaluate("v => v.readyState") >= 2, 60)
             panel = page.locator("#panel-side")
             select = panel.locator(".clip-select")
-            if select.count():  # the slow-motion file: its own timeline, so no event jumps
-                slow = select.locator("option[data-realtime='0']").first.get_attribute("value")
-                select.select_option(slow)
+            if select.count():  # a stride loop: its own timeline, so no event jumps
+                loop = select.locator("option[data-realtime='0']").first.get_attribute("value")
+                select.select_option(loop)
                 expect(panel.locator(".events")).to_be_hidden()
                 poll(lambda: video.evaluate("v => v.readyState") >= 2, 30)
+                # the slow-motion clip (4x slower): speeds are of real time, not on top of it
+                slow = select.locator("option[value$='slowmo.mp4']")
+                if slow.count():
+                    select.select_option(slow.get_attribute("value"))
+                    poll(lambda: video.evaluate("v => v.readyState") >= 2, 30)
+                    panel.locator("button.rate[data-rate='0.25']").click()
+                    out["slowmo_rate"] = video.evaluate("v => v.playbackRate")
+                    assert out["slowmo_rate"] == 1.0
+                    panel.locator(".steps button.step[data-step='1']").click()
+                    real = float(panel.locator(".frame-out").get_attribute("data-real"))
+                    fps_src = float(panel.get_attribute("data-source-fps"))
+                    assert abs(real - 1 / fps_src) < 1e-3  # frame 1 is 1/60 s of real time
                 select.select_option(index=0)
                 expect(panel.locator(".events")).to_be_visible()
                 poll(lambda: video.evaluate("v => v.readyState") >= 2, 30)
