@@ -228,3 +228,30 @@ def test_fake_results_follow_the_contract(client, small_video):
     loaded = GaitAnalysis.load(folder)
     assert json.loads((folder / "metrics.json").read_text())["schema"] == "gaitvision.metrics/1"
     assert loaded.summary and loaded.strides
+
+
+def test_time_scale_refused_when_the_pipeline_cannot_take_it(tmp_path, small_video, monkeypatch):
+    import gaitvision.web.app as web_app
+
+    monkeypatch.setattr(web_app, "accepts_time_scale", lambda spec: False)
+    with TestClient(create_app(tmp_path / "data", analyze="gvweb_fakes:fake_analyze")) as c:
+        r = upload(c, small_video, time_scale="8")
+        assert r.status_code == 400 and "slow-motion" in r.json()["detail"]
+        assert upload(c, small_video, time_scale="1").status_code == 201  # 1 = normal speed
+
+
+def test_findings_agree_with_flags(client, small_video):
+    """A metric without a validated range never reads as judged against one, and the flag
+    column says the same as the metric's summary."""
+    from gaitvision.web.results import flag_class
+
+    job = done_job(client, small_video)
+    metrics = client.get(f"/jobs/{job['id']}/files/side/metrics.json").json()
+    page = client.get(f"/jobs/{job['id']}").text
+    for name, entry in metrics["summary"].items():
+        row = page[page.index(f'data-metric="{name}"'):].split("</tr>")[0]
+        cls, text = flag_class(entry["flag"])
+        assert f'<span class="flag {cls}">{text}</span>' in row, name
+        finding = entry["finding"].lower()
+        if entry["flag"] == "no_norm":
+            assert "outside the" not in finding and "within the" not in finding, name
