@@ -255,3 +255,41 @@ def test_findings_agree_with_flags(client, small_video):
         finding = entry["finding"].lower()
         if entry["flag"] == "no_norm":
             assert "outside the" not in finding and "within the" not in finding, name
+
+
+def test_edit_reruns_kinematics_through_pipeline_recompute(client, small_video, monkeypatch):
+    """The web side of "edit and re-compute": the new values reach
+    ``gaitvision.pipeline.recompute`` (kinematics + report from the saved pose, no pose),
+    the page shows the job as running meanwhile and done afterwards, with new headlines."""
+    import threading
+
+    import gaitvision.pipeline as pipeline
+
+    calls, release = [], threading.Event()
+
+    def fake_recompute(result_dir, *, height_cm=None, speed_kmh=None, runner_name=None,
+                       notes=None, render=True, progress=None):
+        calls.append({"height_cm": height_cm, "speed_kmh": speed_kmh, "runner": runner_name})
+        progress("kinematics", 0.5)
+        release.wait(10)
+        path = Path(result_dir) / "side" / "metrics.json"
+        metrics = json.loads(path.read_text())
+        metrics["summary"]["cadence_spm"]["both"]["mean"] = 171.5
+        path.write_text(json.dumps(metrics))
+
+    monkeypatch.setattr(pipeline, "recompute", fake_recompute, raising=False)
+    job = done_job(client, small_video, runner_name="Ana")
+    assert "Save and re-compute" in client.get(f"/jobs/{job['id']}").text
+    r = client.post(f"/jobs/{job['id']}/edit", data={"runner_name": "Ana", "height_cm": "171",
+                                                      "speed_kmh": ""}, follow_redirects=False)
+    assert r.status_code == 303
+    assert wait_status(client.get, job["id"], statuses=("running",))["status"] == "running"
+    deadline = time.monotonic() + 10
+    while client.get(f"/api/jobs/{job['id']}").json()["message"] != "Kinematics":
+        assert time.monotonic() < deadline
+        time.sleep(0.1)
+    assert 'id="progress"' in client.get(f"/jobs/{job['id']}").text  # the progress page
+    release.set()
+    done = wait_status(client.get, job["id"], statuses=("done",))
+    assert calls == [{"height_cm": 171.0, "speed_kmh": None, "runner": "Ana"}]
+    assert done["headline"]["cadence_spm"]["both"] == 171.5 and done["height_cm"] == 171.0
