@@ -9,6 +9,7 @@ pipeline is fitted to these renders.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
@@ -38,8 +39,6 @@ def known_miss(reason: str):
 HIP_BIAS = ("BlazePose's hip points sit 12-15 px (about 5 cm, 0.05 leg lengths) in front of "
             "the hip joint centres while its knees are within 1 px, so the thigh reads more "
             "extended: 25.7 vs 17.0 deg (left), 19.1 vs 15.0 (right)")
-PELVIS = ("BlazePose's hip line follows the pelvis's tilt with about a third of its amplitude "
-          "(slope 0.36 against the joint centres): 2.8 / 1.6 deg against 5.3 / 4.8")
 ARMS = ("from behind, wrists crossing in front of the torso are hidden (BlazePose visibility "
         "about 0.2) and BlazePose puts them beside it (-0.21 / -0.19 against +0.15 / +0.14 "
         "shoulder widths); the pipeline gives no value rather than that guess")
@@ -147,12 +146,24 @@ def test_rear_view_finds_each_stance_in_phase(rear):
     assert np.median(errors) <= 1.0 and max(errors) <= 3.0, np.round(errors, 2)
 
 
-@pytest.mark.parametrize("foot", [pytest.param("left", marks=known_miss(PELVIS)),
-                                  pytest.param("right", marks=known_miss(PELVIS))])
-def test_pelvic_drop_within_2_deg(foot, rear):
+@pytest.mark.parametrize("foot", ["left", "right"])
+@pytest.mark.parametrize("landmark", ["psis", "waistband_back"])
+def test_pelvic_drop_within_1_5_deg_of_the_visible_pelvis(foot, landmark, rear):
+    """Pelvic drop against the visible-pelvis truth (the tilt of the rendered skin over
+    the posterior superior iliac spines, and of the shorts' waistband): on a skinned body
+    the skin carries only about 0.57 of the bone's tilt (the bone drops 5.3 / 4.8 deg),
+    and an image can show no more than the skin. Measured 2026-12-03: 3.83 / 2.85 deg
+    against PSIS 2.99 / 2.67 and waistband 3.77 / 3.30 (keypoints alone: about 1.5 / 1.1)."""
     analysis, truth = rear
-    true = truth["summary"]["pelvic_drop_deg"]["image"][foot]
-    assert _side_mean(analysis, "pelvic_drop_peak_deg", foot) == pytest.approx(true, abs=2.0)
+    true = truth["visible_pelvis"]["summary_pelvic_drop_deg"][landmark]["image"][foot]
+    assert _side_mean(analysis, "pelvic_drop_peak_deg", foot) == pytest.approx(true, abs=1.5)
+
+
+def test_pelvic_obliquity_follows_the_image_not_only_the_keypoints(rear):
+    analysis, _ = rear
+    assert "pelvic_obliquity_keypoints_deg" in analysis.series
+    assert any("motion within each stride from the waist's image motion" in n
+               for n in analysis.quality.notes)
 
 
 @pytest.mark.parametrize("arm", [pytest.param("left", marks=known_miss(ARMS)),
@@ -193,7 +204,10 @@ def _truth_track(path: Path, truth: dict, view: str):
         times=np.asarray(frames["time_s"], float), frame_index=np.arange(n), xy=xy,
         z=np.zeros((n, N_LANDMARKS)), visibility=vis, world=np.full((n, N_LANDMARKS, 3), np.nan),
         detected=np.ones(n, bool), frame_size=(truth["clip"]["width"], truth["clip"]["height"]),
-        video=probe_video(path), model="truth",
+        # No video path: the maths alone, without the image evidence (pelvis from the
+        # keypoints only).
+        video=dataclasses.replace(probe_video(path), path=str(path.with_suffix(".absent"))),
+        model="truth",
         view=ViewEstimate(view, direction if view == "side" else None, 1.0, "user"),
         cleaning=CleaningReport())
 
