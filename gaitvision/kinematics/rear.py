@@ -114,14 +114,21 @@ def image_pelvis(track, series: dict[str, np.ndarray], stride_s: float,
     ``series["pelvic_obliquity_deg"]`` (hip keypoints, levelled) keeps its level over
     each stride, and takes its motion within the stride from the waist regions tracked
     in the video (:mod:`gaitvision.evidence.pelvis`); the keypoints' own series stays as
-    ``pelvic_obliquity_keypoints_deg``. Where the video cannot be re-read or too few
-    frame steps are measured, the keypoint series is kept. Returns the quality note
-    saying which was used.
+    ``pelvic_obliquity_keypoints_deg``. Where the video cannot be re-read, too few
+    frame steps are measured, or the clip is a front view, the keypoint series is kept.
+    Returns the quality note saying which was used.
     """
     from gaitvision.evidence.pelvis import PelvisRegionTracker, fuse
 
     kp = series["pelvic_obliquity_deg"]
     series["pelvic_obliquity_keypoints_deg"] = kp.copy()
+    if track.view is not None and track.view.view == "front":
+        # Measured on held-apart front renders (docs/pelvis-arms-front.md): the hands
+        # swinging across the waist spoil the waist's image motion (r 0.38 against the
+        # skin over the ASIS, errors up to 9 deg), worse than the keypoints alone.
+        return ("pelvic obliquity (front view): from the hip keypoints only; they under-read "
+                "the tilt (about half of it on rendered runners): take pelvic drop as a lower "
+                "bound")
     path = Path(track.video.path)
     if not np.isfinite(stride_s) or not path.exists():
         return ("pelvic obliquity: from the hip keypoints only (the video was not available "

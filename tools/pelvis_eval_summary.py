@@ -1,0 +1,51 @@
+"""Summarise tools/pelvis_eval.py JSON outputs per candidate (one split per file).
+
+    .venv/bin/python tools/pelvis_eval_summary.py .renders/eval_build.json .renders/eval_report.json
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import numpy as np
+
+
+def summarise(results: list[dict], view: str) -> list[str]:
+    rows = [r for r in results if (r["landmark"] == "asis") == (view == "front")]
+    if not rows:
+        return []
+    lines = [f" {view} ({len(rows)} clips)"]
+    for name in rows[0]["candidates"]:
+        for target in ("landmark", "waistband", "bone"):
+            m, t, rs, slopes = [], [], [], []
+            for r in rows:
+                key = r[target] if target != "bone" else "bone"
+                c = r["candidates"][name]
+                for s in ("left", "right"):
+                    m.append(c["drop"][s])
+                    t.append(r["truth_drop"][key][s])
+                slope, rr = c["fit"][key]
+                rs.append(rr)
+                slopes.append(slope)
+            m, t = np.array(m), np.array(t)
+            err = np.abs(m - t)
+            across = float(np.polyfit(t, m, 1)[0]) if np.ptp(t) > 0 else float("nan")
+            lines.append(f"  {name:9s} vs {target:9s}: |drop err| mean {err.mean():.2f} max "
+                         f"{err.max():.2f} deg, within 1.5 deg {int((err <= 1.5).sum())}/{err.size};"
+                         f" slope across clips {across:.2f}; over frames slope median "
+                         f"{np.median(slopes):.2f}, r median {np.median(rs):.2f} (min {min(rs):.2f})")
+    return lines
+
+
+def main(paths: list[str]) -> int:
+    for p in paths:
+        results = json.loads(open(p).read())
+        print(p)
+        for view in ("rear", "front"):
+            print("\n".join(summarise(results, view)))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))
