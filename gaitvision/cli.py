@@ -93,6 +93,13 @@ def build_parser() -> argparse.ArgumentParser:
     rep.add_argument("--notes", default=None, help="with --recompute")
     rep.add_argument("--no-render", action="store_true", help="with --recompute: data files only")
 
+    cmp_ = sub.add_parser("compare", help="compare two sessions (result folders): B - A")
+    cmp_.add_argument("result_a", metavar="RESULT_A")
+    cmp_.add_argument("result_b", metavar="RESULT_B")
+    cmp_.add_argument("--out", required=True, help="output folder for the comparison")
+    cmp_.add_argument("--labels", nargs=2, default=("A", "B"), metavar=("A", "B"))
+    cmp_.add_argument("--no-render", action="store_true", help="compare.json only")
+
     srv = sub.add_parser("serve", help="start the web app")
     srv.add_argument("--host", default="127.0.0.1")
     srv.add_argument("--port", type=int, default=8000)
@@ -174,6 +181,19 @@ def _cmd_report(args, bars) -> int:
     return 0
 
 
+def _cmd_compare(args, bars) -> int:
+    from gaitvision.compare import compare
+
+    result = compare(args.result_a, args.result_b, args.out, labels=tuple(args.labels),
+                     render=not args.no_render)
+    real = result.real_changes
+    print(f"{len(real)} real change(s)" if real else "No real change on any metric.")
+    for r in real:
+        print(f"  {r.label} ({r.side}): {r.a} -> {r.b} {r.unit}")
+    print(f"Comparison in {args.out}/")
+    return 0
+
+
 def _cmd_serve(args, bars) -> int:
     from gaitvision.web import serve
 
@@ -187,7 +207,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     bars = _Bars(enabled=not args.quiet)
     handler = {"pose": _cmd_pose, "analyze": _cmd_analyze, "report": _cmd_report,
-               "serve": _cmd_serve}[args.command]
+               "serve": _cmd_serve, "compare": _cmd_compare}[args.command]
     try:
         return handler(args, bars)
     except GaitVisionError as exc:
