@@ -120,6 +120,7 @@ def create_app(data_dir: str | os.PathLike = "gaitvision-data", *, token: str | 
     app.state.store = store
     app.state.queue = job_queue
     app.state.max_upload_bytes = max_bytes
+    app.state.analyze_spec = callable_spec(analyze)
     app.add_middleware(GuardMiddleware, token=token, allowed_hosts=allowed_hosts)
     templates = Jinja2Templates(directory=str(HERE / "templates"))
     templates.env.globals.update(fmt_date=_fmt_date, fmt_duration=_fmt_duration,
@@ -334,6 +335,10 @@ async def create_job_from_upload(request: Request):
     try:
         form = await receive_upload(request, store.upload_dir(job_id), app.state.max_upload_bytes)
         fields = parse_fields(form)
+        if fields.get("time_scale") and not accepts_time_scale(app.state.analyze_spec):
+            raise UploadError("This installation cannot analyse slow-motion files yet (its "
+                              "pipeline has no time_scale); leave the slow-motion factor empty "
+                              "or update gaitvision.")
         inputs = []
         for view in ("side", "rear"):
             stored = form.files.get(view)
@@ -363,6 +368,19 @@ async def create_job_from_upload(request: Request):
     if wants_html(request):
         return RedirectResponse(f"/jobs/{job_id}", status_code=303)
     return JSONResponse(job.public(), status_code=201)
+
+
+def accepts_time_scale(spec: str) -> bool:
+    """True when the analysis function takes ``time_scale`` (or any keyword)."""
+    import inspect
+
+    from gaitvision.web.worker import resolve_callable
+
+    try:
+        params = inspect.signature(resolve_callable(spec)).parameters
+    except (ImportError, AttributeError, ValueError, TypeError):
+        return False
+    return "time_scale" in params or any(p.kind is p.VAR_KEYWORD for p in params.values())
 
 
 def parse_fields(form) -> dict:
