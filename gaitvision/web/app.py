@@ -168,7 +168,10 @@ def add_page_routes(app: FastAPI) -> None:
 
     @app.get("/", response_class=HTMLResponse)
     async def upload_page(request: Request):
-        return templates.TemplateResponse(request, "upload.html", upload_context(request))
+        jobs = await run_in_threadpool(store.list)
+        ctx = upload_context(request)
+        ctx["runners"] = sorted({j.runner_name for j in jobs if j.runner_name}, key=str.casefold)
+        return templates.TemplateResponse(request, "upload.html", ctx)
 
     @app.get("/history", response_class=HTMLResponse)
     async def history_page(request: Request, q: str = "", status: str = "", runner: str = "",
