@@ -197,6 +197,9 @@ def test_download_everything_as_one_zip(client, small_video):
     names = zipfile.ZipFile(io.BytesIO(r.content)).namelist()
     assert {"report.pdf", "manifest.json", "side/metrics.json", "side/annotated.mp4"} <= set(names)
     assert "side/pose.npz" not in names  # not listed in the manifest: not served, not zipped
+    data_dir = str(client.app.state.store.data_dir)
+    manifest = zipfile.ZipFile(io.BytesIO(r.content)).read("manifest.json").decode()
+    assert data_dir not in manifest and json.loads(manifest)["videos"] == {"side": "side.mp4"}
 
 
 def test_edit_session_and_time_scale_field(client, small_video):
