@@ -136,11 +136,13 @@ def _compare_routes(app: FastAPI) -> None:
         job_or_404(store, a), job_or_404(store, b)
         root = compare_dir(store, a, b).resolve()
         path = (root / rel).resolve()
-        if root not in path.parents or not path.is_file() or safe_rel(rel) is None:
+        if safe_rel(rel) is None or root not in path.parents or not path.is_file():
             raise HTTPException(404, "No such file.")
-        media = {".mp4": "video/mp4", ".png": "image/png", ".pdf": "application/pdf",
-                 ".json": "application/json"}.get(path.suffix, "application/octet-stream")
-        return FileResponse(path, media_type=media)
+        # compare.json names the server's result folders: not served
+        media = {".mp4": "video/mp4", ".png": "image/png", ".pdf": "application/pdf"}
+        if path.suffix not in media:
+            raise HTTPException(404, "No such file.")
+        return FileResponse(path, media_type=media[path.suffix])
 
 
 def _compare_cached(store, ja, jb, out: Path):

@@ -185,6 +185,7 @@ def test_history_search_filter_group_trend_and_compare(client, small_video):
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
     assert client.get(f"/compare/{a['id']}_{b['id']}/side/side_by_side.mp4").status_code == 200
     assert client.get(f"/compare/{a['id']}_{b['id']}/../../gaitvision.db").status_code == 404
+    assert client.get(f"/compare/{a['id']}_{b['id']}/compare.json").status_code == 404
     assert client.get(f"/compare?job={a['id']}").status_code == 400
     assert client.delete(f"/api/jobs/{a['id']}").status_code == 200
     assert not list((client.app.state.store.data_dir / "compare").glob(f"*{a['id']}*"))
