@@ -213,6 +213,7 @@ def test_edit_session_and_time_scale_field(client, small_video):
     assert r.status_code == 303
     edited = store.get(job["id"])
     assert (edited.runner_name, edited.height_cm, edited.speed_kmh) == ("Ana B", 171.0, 11.0)
+    wait_status(client.get, job["id"])  # the edit re-computes (pipeline.recompute) first
     bad = client.post(f"/jobs/{job['id']}/edit", data={"height_cm": "2"})
     assert bad.status_code == 400 and "Height" in bad.json()["detail"]
 
