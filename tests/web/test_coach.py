@@ -185,6 +185,7 @@ def test_history_search_filter_group_trend_and_compare(client, small_video):
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
     assert client.get(f"/compare/{a['id']}_{b['id']}/side/side_by_side.mp4").status_code == 200
     assert client.get(f"/compare/{a['id']}_{b['id']}/../../gaitvision.db").status_code == 404
+    assert client.get(f"/compare/{a['id']}_{b['id']}/compare.json").status_code == 404
     assert client.get(f"/compare?job={a['id']}").status_code == 400
     assert client.delete(f"/api/jobs/{a['id']}").status_code == 200
     assert not list((client.app.state.store.data_dir / "compare").glob(f"*{a['id']}*"))
@@ -197,6 +198,9 @@ def test_download_everything_as_one_zip(client, small_video):
     names = zipfile.ZipFile(io.BytesIO(r.content)).namelist()
     assert {"report.pdf", "manifest.json", "side/metrics.json", "side/annotated.mp4"} <= set(names)
     assert "side/pose.npz" not in names  # not listed in the manifest: not served, not zipped
+    data_dir = str(client.app.state.store.data_dir)
+    manifest = zipfile.ZipFile(io.BytesIO(r.content)).read("manifest.json").decode()
+    assert data_dir not in manifest and json.loads(manifest)["videos"] == {"side": "side.mp4"}
 
 
 def test_edit_session_and_time_scale_field(client, small_video):
