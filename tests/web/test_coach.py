@@ -303,7 +303,9 @@ def test_edit_reruns_kinematics_through_pipeline_recompute(client, small_video, 
     while client.get(f"/api/jobs/{job['id']}").json()["message"] != "Kinematics":
         assert time.monotonic() < deadline
         time.sleep(0.1)
-    assert 'id="progress"' in client.get(f"/jobs/{job['id']}").text  # the progress page
+    page = client.get(f"/jobs/{job['id']}").text
+    assert 'id="progress"' in page and 'id="cancel"' not in page  # progress, no cancel
+    assert client.post(f"/api/jobs/{job['id']}/cancel").status_code == 409
     release.set()
     done = wait_status(client.get, job["id"], statuses=("done",))
     assert calls == [{"height_cm": 171.0, "speed_kmh": None, "runner": "Ana"}]
