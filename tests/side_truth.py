@@ -16,8 +16,9 @@ perfect 2D keypoint detector would see) and otherwise from its per-frame joint c
 - knee flexion's stance peak and hip extension relative to the trunk: the largest of
   the per-frame ``image`` series over stance, and over the stride (frames only, so up
   to a few tenths of a degree under the continuous peak);
-- overstride: the truth's ``overstride_m`` (ankle centre ahead of the same leg's hip
-  centre at IC).
+- overstride: the registry's definition (heel ahead of the mid-hip at IC, horizontal)
+  on the truth's 3D points, interpolated to the IC time. The truth file's own
+  ``overstride_m`` is the ankle centre ahead of the same leg's hip (about 5 cm more).
 
 Nothing here is used by the pipeline; it is the yardstick of the tests and of
 ``tools/side_eval.py``.
@@ -88,7 +89,10 @@ def _per_stride(truth: dict) -> dict[str, dict[str, list[float]]]:
         add("knee_flexion_ic_deg", f, s["knee_flexion_ic_deg"]["image"])
         add("tibia_angle_ic_deg", f, s["shank_angle_ic_deg"]["image"])
         add("foot_strike_angle_deg", f, s["foot_strike_angle_deg"]["image"])
-        add("overstride_cm", f, 100 * s["overstride_m"])
+        heel_x = np.interp(ic, t, np.asarray(j3[f"{f}_heel"])[:, 0])
+        hip_x = np.interp(ic, t, (np.asarray(j3["left_hip"])[:, 0]
+                                  + np.asarray(j3["right_hip"])[:, 0]) / 2)
+        add("overstride_cm", f, 100 * (heel_x - hip_x))
         knee = np.asarray(angles[f"{f}_knee_flexion_deg"]["image"], float)
         add("knee_flexion_stance_peak_deg", f, float(np.max(knee[(t >= ic) & (t <= to)])))
         if np.isfinite(other):

@@ -35,7 +35,7 @@ def raw_track(clip: Path, tracks: Path | None):
     from gaitvision.pose.estimate import estimate_pose
     from gaitvision.pose.track import PoseTrack
 
-    saved = tracks / f"{clip.stem}.track.npz" if tracks else None
+    saved = tracks / f"{clip.parent.name}_{clip.stem}.track.npz" if tracks else None
     if saved is not None and saved.exists():
         return PoseTrack.load(saved)
     track = estimate_pose(clip, workers=1)
@@ -52,11 +52,15 @@ def analyse(clip: Path, height_cm: float, tracks: Path | None, hip: str | None =
     from gaitvision.pose.tracking import label_track
 
     labelled = label_track(raw_track(clip, tracks))
+    hip_centre = None
     if hip:
-        from gaitvision.evidence.hip_centre import apply_hip_centre
+        from gaitvision.evidence.hip_centre import estimate_hip_centre
 
-        labelled = apply_hip_centre(labelled, clip, method=hip)
-    return analyze_gait(clean_track(labelled), raw=labelled, height_cm=height_cm)
+        hip_centre = estimate_hip_centre(labelled, clip, method=hip)
+        print(f"{clip.name}: hip {hip_centre.method} offset {hip_centre.offset_px:+.1f} px "
+              f"({hip_centre.n_frames} frames; {hip_centre.note})")
+    return analyze_gait(clean_track(labelled), raw=labelled, height_cm=height_cm,
+                        hip_centre=hip_centre)
 
 
 def compare(clip: Path, tracks: Path | None, hip: str | None = None) -> dict:

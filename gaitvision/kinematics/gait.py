@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from gaitvision.errors import NoRunnerError, NotRunningError
+from gaitvision.evidence.hip_centre import KneeCircleHip
 from gaitvision.kinematics.analysis import (
     Curves,
     GaitAnalysis,
@@ -46,7 +47,7 @@ from gaitvision.kinematics.sequence import (
     cadence_fit,
     stride_period,
 )
-from gaitvision.kinematics.side import LEG_PER_HEIGHT, midstance
+from gaitvision.kinematics.side import LEG_PER_HEIGHT, hip_centre_series, hip_note, midstance
 from gaitvision.kinematics.side import stride_metrics as side_metrics
 from gaitvision.landmarks import HEEL, SIDES, TOE
 from gaitvision.pose.track import PoseTrack, ViewEstimate
@@ -61,7 +62,8 @@ def analyze_gait(track: PoseTrack, *, raw: PoseTrack | None = None, view: str | 
                  progress: ProgressCallback | None = None, on_walking: str = "raise",
                  contact_params: ContactParams | None = None,
                  sequence_params: SequenceParams | None = None,
-                 angle_cutoff_hz: float = ANGLE_CUTOFF_HZ) -> GaitAnalysis:
+                 angle_cutoff_hz: float = ANGLE_CUTOFF_HZ,
+                 hip_centre=None) -> GaitAnalysis:
     """Gait events and running metrics of one clip.
 
     Parameters
@@ -87,6 +89,12 @@ def analyze_gait(track: PoseTrack, *, raw: PoseTrack | None = None, view: str | 
         walking rounds the values at contact, the more so in running (Sinclair et al.
         2013, J Hum Kinet 39:25); 10 Hz keeps them within about 1-3 deg on synthetic
         30-60 fps runs, against 2-4 deg at 6 Hz.
+    hip_centre : gaitvision.evidence.hip_centre.HipCentre, optional
+        Side view: the clip's hip joint centre; hip extension, trunk lean and overstride
+        are measured on it (:func:`.side.hip_centre_series`), and a quality note says
+        which hip each metric used. Default: the knee-circle estimate from the track
+        (:class:`~gaitvision.evidence.hip_centre.KneeCircleHip`); ``HipCentre("blazepose")``
+        keeps BlazePose's hip keypoint.
     on_walking : {"raise", "flag"}
         What to do with a walk (or no steady run at all): raise
         :class:`NotRunningError`, or return an analysis with
@@ -164,6 +172,11 @@ def analyze_gait(track: PoseTrack, *, raw: PoseTrack | None = None, view: str | 
     bf = body_frame(angles.times, angles.xy, angles.visibility, angles.frame_size, est.view,
                     est.direction, use_roll)
     series = side_series(bf) if vname == "side" else rear_series(bf)
+    hip_offset = 0.0
+    if vname == "side":
+        hip_centre = hip_centre or KneeCircleHip().estimate(angles)
+        hip_offset = hip_centre.offset_px / bf.leg_px if hip_centre.used else 0.0
+        hip_centre_series(bf, series, hip_offset)
     leg_cm = LEG_PER_HEIGHT * height_cm if height_cm else None
     quality = assess_quality(track, seq, vis, roll, vname)
     if n_unswapped:
@@ -172,13 +185,15 @@ def analyze_gait(track: PoseTrack, *, raw: PoseTrack | None = None, view: str | 
     if n_glitches:
         quality.notes.append(f"{n_glitches} leg keypoints that jumped off their own path for a "
                              "frame or a few (e.g. onto the other foot) were interpolated over")
+    if vname == "side":
+        quality.notes.append(hip_note(hip_centre, hip_offset, leg_cm))
     if not treadmill:
         quality.notes.append("the runner moves across the frame: not a treadmill run; events "
                              "were timed from foot height alone")
     strides, per_side = [], {"left": [], "right": []}
     if not seq.walking:
         for s in seq.strides:
-            m = (side_metrics(bf, series, s, leg_cm) if vname == "side"
+            m = (side_metrics(bf, series, s, leg_cm, hip_offset) if vname == "side"
                  else rear_metrics(bf, series, s))
             rec = _record(track, s, m, len(per_side[s.foot]))
             rec.mid_s = midstance(bf, s)
