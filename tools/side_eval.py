@@ -47,8 +47,8 @@ def raw_track(clip: Path, tracks: Path | None):
 
 def analyse(clip: Path, height_cm: float, tracks: Path | None, hip: str | None = None):
     """The side-view analysis of ``clip`` (``hip``: a hip-centre method, or BlazePose's)."""
-    from gaitvision.filtering import clean_track
     from gaitvision.kinematics import analyze_gait
+    from gaitvision.pose.cleaning import clean_track
     from gaitvision.pose.tracking import label_track
 
     labelled = label_track(raw_track(clip, tracks))
@@ -95,7 +95,7 @@ def main(argv: list[str] | None = None) -> int:
     results = {}
     for clip in args.clips:
         results[str(clip)] = rows = compare(clip, args.tracks, args.hip)
-        print_table(f"{clip} (hip: {args.hip or 'blazepose'})", rows)
+        print_table(f"{clip} (hip: {args.hip or 'default, knee circle'})", rows)
     if len(results) > 1:
         print(f"\nmean |error| over {len(results)} clips")
         for m in METRICS:
