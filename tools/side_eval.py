@@ -45,7 +45,7 @@ def raw_track(clip: Path, tracks: Path | None):
     return track
 
 
-def analyse(clip: Path, height_cm: float, tracks: Path | None, hip: str | None = None):
+def analyse(clip: Path, height_cm: float | None, tracks: Path | None, hip: str | None = None):
     """The side-view analysis of ``clip`` (``hip``: a hip-centre method, or BlazePose's)."""
     from gaitvision.kinematics import analyze_gait
     from gaitvision.pose.cleaning import clean_track
@@ -73,6 +73,19 @@ def compare(clip: Path, tracks: Path | None, hip: str | None = None) -> dict:
     return out
 
 
+def stability(clip: Path, tracks: Path | None, hip: str | None) -> None:
+    """A clip without truth (real footage): per-stride hip extension, trunk lean and
+    overstride, with their stride-to-stride SD, for a plausibility check."""
+    a = analyse(clip, None, tracks, hip)
+    print(f"\n{clip} (hip: {hip or 'default, knee circle'}); no truth: per-stride values")
+    print("\n".join(n for n in a.quality.notes if "hip" in n))
+    for m in ("hip_extension_peak_deg", "trunk_lean_deg", "overstride_leg_lengths"):
+        for side in SIDES:
+            v = [s.metrics.get(m, np.nan) for s in a.included(side)]
+            print(f"{m:24s} {side:5s} mean {np.nanmean(v):7.3f} sd {np.nanstd(v):6.3f}  "
+                  + " ".join(f"{x:.2f}" for x in v))
+
+
 def print_table(name: str, rows: dict) -> None:
     print(f"\n{name}")
     print(f"{'metric':28s} {'true L':>8s} {'meas L':>8s} {'err L':>7s}  "
@@ -94,6 +107,9 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     results = {}
     for clip in args.clips:
+        if not clip.with_suffix(".truth.json").exists():
+            stability(clip, args.tracks, args.hip)
+            continue
         results[str(clip)] = rows = compare(clip, args.tracks, args.hip)
         print_table(f"{clip} (hip: {args.hip or 'default, knee circle'})", rows)
     if len(results) > 1:

@@ -64,7 +64,8 @@ class HipCentre:
         Joint centre minus keypoint along the running direction, pixels of the
         full-size upright frame.
     spread_px : float
-        Robust spread (1.4826 x MAD) of the per-frame estimates, pixels (NaN for a fit).
+        Its uncertainty, pixels: the standard error of a fit, or the robust spread
+        (1.4826 x MAD) of per-frame estimates.
     n_frames : int
         Frames that gave an estimate.
     note : str
@@ -117,6 +118,13 @@ class KneeCircleHip:
     (Kasa's algebraic circle fit), solved by least squares and re-weighted (Huber
     weights) against frames where a knee keypoint was off.
 
+    The offset's standard error comes from a block jackknife (the fit repeated with
+    each of ``blocks`` stretches of the clip left out, so that correlated keypoint
+    errors within a stride are not taken for independent evidence). An offset within
+    ``min_se`` standard errors of zero is not resolved by the clip: BlazePose's hip is
+    kept (a per-clip correction the data cannot support would only add noise between
+    sessions).
+
     Parameters
     ----------
     iterations : int
@@ -125,42 +133,63 @@ class KneeCircleHip:
         Residuals beyond this many robust SDs are down-weighted.
     min_frames : int
         Fewer usable frames: no estimate.
+    blocks : int
+        Jackknife blocks.
+    min_se : float
+        The offset is used only when it is at least this many standard errors from 0.
     """
 
     name = "knee_circle"
 
-    def __init__(self, iterations: int = 5, huber: float = 2.0, min_frames: int = 30) -> None:
+    def __init__(self, iterations: int = 5, huber: float = 2.0, min_frames: int = 30,
+                 blocks: int = 8, min_se: float = 2.0) -> None:
         self.iterations = iterations
         self.huber = huber
         self.min_frames = min_frames
+        self.blocks = blocks
+        self.min_se = min_se
+
+    def fit(self, d: dict[str, np.ndarray]) -> float:
+        """Robust offset (px, image x) from knee-minus-hip vectors per leg (finite rows)."""
+        w = {f: np.ones(len(d[f])) for f in d}
+        ox = 0.0
+        for _ in range(self.iterations):
+            rows, rhs, wts = [], [], []
+            for j, f in enumerate(d):
+                a = np.zeros((len(d[f]), 1 + len(d)))
+                a[:, 0], a[:, 1 + j] = 2 * d[f][:, 0], 1.0
+                rows.append(a)
+                rhs.append((d[f] ** 2).sum(axis=1))
+                wts.append(w[f])
+            a, b, ww = np.vstack(rows), np.concatenate(rhs), np.sqrt(np.concatenate(wts))
+            ox = float(np.linalg.lstsq(a * ww[:, None], b * ww, rcond=None)[0][0])
+            for f in d:
+                r = np.linalg.norm(d[f] - [ox, 0.0], axis=1)
+                res = np.abs(r - np.median(r))
+                s = max(1.4826 * float(np.median(res)), 1e-6)
+                w[f] = np.minimum(1.0, self.huber * s / np.maximum(res, 1e-9))
+        return ox
 
     def estimate(self, track: PoseTrack, masks=None) -> HipCentre:
         """Offset of the clip (``masks`` unused: geometry only)."""
         d = {f: track.xy[:, KNEE[f]] - track.xy[:, HIP[f]] for f in SIDES}
         ok = {f: np.isfinite(d[f]).all(axis=1) for f in SIDES}
-        if min(int(v.sum()) for v in ok.values()) < self.min_frames:
-            return HipCentre("blazepose", note="too few frames with hips and knees for a fit")
-        w = {f: np.ones(int(ok[f].sum())) for f in SIDES}
-        ox = 0.0
-        for _ in range(self.iterations):
-            rows, rhs, wts = [], [], []
-            for j, f in enumerate(SIDES):
-                dd = d[f][ok[f]]
-                a = np.zeros((len(dd), 3))
-                a[:, 0], a[:, 1 + j] = 2 * dd[:, 0], 1.0
-                rows.append(a)
-                rhs.append((dd ** 2).sum(axis=1))
-                wts.append(w[f])
-            a, b, ww = np.vstack(rows), np.concatenate(rhs), np.sqrt(np.concatenate(wts))
-            ox = float(np.linalg.lstsq(a * ww[:, None], b * ww, rcond=None)[0][0])
-            for f in SIDES:
-                r = np.linalg.norm(d[f][ok[f]] - [ox, 0.0], axis=1)
-                res = np.abs(r - np.median(r))
-                s = max(1.4826 * float(np.median(res)), 1e-6)
-                w[f] = np.minimum(1.0, self.huber * s / np.maximum(res, 1e-9))
         n = int(sum(v.sum() for v in ok.values()))
-        return HipCentre(self.name, _forward_sign(track) * ox, n_frames=n,
-                         note="fore-aft offset that keeps the knees' distance most constant")
+        if min(int(v.sum()) for v in ok.values()) < self.min_frames:
+            return HipCentre("blazepose", n_frames=n,
+                             note="too few frames with hips and knees for a knee-circle fit")
+        ox = self.fit({f: d[f][ok[f]] for f in SIDES})
+        block = np.arange(len(track.xy)) * self.blocks // len(track.xy)
+        loo = np.array([self.fit({f: d[f][ok[f] & (block != k)] for f in SIDES})
+                        for k in range(self.blocks)])
+        se = float(np.sqrt((self.blocks - 1) / self.blocks * np.sum((loo - loo.mean()) ** 2)))
+        sign = _forward_sign(track)
+        if abs(ox) < self.min_se * se:
+            return HipCentre("blazepose", sign * ox, se, n,
+                             f"knee-circle offset {abs(ox):.1f} px not resolved (standard "
+                             f"error {se:.1f} px)")
+        return HipCentre(self.name, sign * ox, se, n,
+                         "fore-aft offset that keeps the knees' distance most constant")
 
 
 # --------------------------------------------------------------------- mask helpers
