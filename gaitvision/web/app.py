@@ -168,7 +168,10 @@ def add_page_routes(app: FastAPI) -> None:
 
     @app.get("/", response_class=HTMLResponse)
     async def upload_page(request: Request):
-        return templates.TemplateResponse(request, "upload.html", upload_context(request))
+        jobs = await run_in_threadpool(store.list)
+        ctx = upload_context(request)
+        ctx["runners"] = sorted({j.runner_name for j in jobs if j.runner_name}, key=str.casefold)
+        return templates.TemplateResponse(request, "upload.html", ctx)
 
     @app.get("/history", response_class=HTMLResponse)
     async def history_page(request: Request, q: str = "", status: str = "", runner: str = "",
@@ -227,6 +230,7 @@ async def remove_job(app: FastAPI, job_id: str) -> dict:
     app.state.queue.cancel(job.id)  # in case the dispatcher claimed it meanwhile
     await run_in_threadpool(remove_tree, store.job_dir(job.id), store.jobs_dir)
     removed = await run_in_threadpool(remove_cached_pose, hashes)
+    await run_in_threadpool(remove_comparisons, store, job.id)
     log.info("job %s deleted (%d pose-cache entries)", job.id, removed)
     return {"deleted": job.id}
 
@@ -410,6 +414,14 @@ def clip_hashes(store: JobStore, job: Job) -> list[str]:
         if sha:
             hashes.append(sha)
     return hashes
+
+
+def remove_comparisons(store: JobStore, job_id: str) -> None:
+    """Comparisons that used this analysis go with it (they hold its stride video)."""
+    root = store.data_dir / "compare"
+    for folder in root.glob(f"*{job_id}*") if root.is_dir() else []:
+        if folder.is_dir() and job_id in folder.name.split("_"):
+            remove_tree(folder, root)
 
 
 def remove_cached_pose(hashes: list[str]) -> int:

@@ -186,6 +186,8 @@ def test_history_search_filter_group_trend_and_compare(client, small_video):
     assert client.get(f"/compare/{a['id']}_{b['id']}/side/side_by_side.mp4").status_code == 200
     assert client.get(f"/compare/{a['id']}_{b['id']}/../../gaitvision.db").status_code == 404
     assert client.get(f"/compare?job={a['id']}").status_code == 400
+    assert client.delete(f"/api/jobs/{a['id']}").status_code == 200
+    assert not list((client.app.state.store.data_dir / "compare").glob(f"*{a['id']}*"))
 
 
 def test_download_everything_as_one_zip(client, small_video):
@@ -207,6 +209,7 @@ def test_edit_session_and_time_scale_field(client, small_video):
     assert r.status_code == 303
     edited = store.get(job["id"])
     assert (edited.runner_name, edited.height_cm, edited.speed_kmh) == ("Ana B", 171.0, 11.0)
+    wait_status(client.get, job["id"])  # the edit re-computes (pipeline.recompute) first
     bad = client.post(f"/jobs/{job['id']}/edit", data={"height_cm": "2"})
     assert bad.status_code == 400 and "Height" in bad.json()["detail"]
 
