@@ -14,8 +14,8 @@ from gaitvision.evidence.hip_centre import (
 )
 from gaitvision.evidence.silhouette import SilhouetteFrame
 from gaitvision.kinematics import analyze_gait
-from gaitvision.kinematics.testing import make_track
 from gaitvision.landmarks import HIP, KNEE, SIDES
+from tests.synthetic_runner import make_track
 
 
 def _shifted(track, forward_px: float):
