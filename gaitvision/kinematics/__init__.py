@@ -1,7 +1,9 @@
-"""Kinematics: gait events and running metrics from a cleaned pose track.
+"""Kinematics: gait events and running metrics from the pose stage's product.
 
-Entry point: :func:`analyze_gait` (a :class:`~gaitvision.pose.track.PoseTrack` in, a
-:class:`GaitAnalysis` out). Result types live in :mod:`gaitvision.kinematics.analysis`.
+Entry point: :func:`analyze_gait` (a :class:`~gaitvision.pose.product.PoseProduct` in, a
+:class:`GaitAnalysis` out). Result types live in :mod:`gaitvision.kinematics.analysis`;
+views in :mod:`.views`, contact detectors in :mod:`.detectors`, the metric registry in
+:mod:`.reference`.
 """
 
 from gaitvision.kinematics.analysis import (

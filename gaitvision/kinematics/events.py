@@ -37,7 +37,7 @@ rendered sample clip BlazePose places the toe poorly from behind, so TO, and wit
 the contact, comes out early (about 45 ms and 110 ms short). A front view is not handled
 well yet.
 
-Sources (``running-metrics.md``, "Gait events"): heel height / vertical velocity rules
+Sources (the project's ``docs/metrics.md``, "Gait events"): heel height / vertical velocity rules
 do best for running (Fellin 2010; Pose2Sim's notes), the forward-coordinate rule of Zeni
 2008 less so; on a treadmill a nearly constant backward foot velocity marks stance.
 """

@@ -95,10 +95,16 @@ def result_folder(root: Path, name: str, analysis) -> Path:
     folder = root / name
     analysis.save(folder / "side")
     _loop(folder / "side" / "loop_left.mp4", 40 if name == "a" else 90)
-    (folder / "manifest.json").write_text(json.dumps({
-        "schema": "gaitvision.result/1", "created": "2026-12-01T10:00:00+00:00",
-        "session": {"runner_name": "Ana", "created": "2026-12-01T10:00:00+00:00"},
-        "views": ["side"], "files": []}))
+    manifest = {"schema": "gaitvision.result/1", "created": "2026-12-01T10:00:00+00:00",
+                "session": {"runner_name": "Ana", "notes": None, "height_cm": None,
+                            "speed_kmh": None, "created": "2026-12-01T10:00:00+00:00"},
+                "views": ["side"], "videos": {"side": "side.mp4"}, "files": []}
+    (folder / "manifest.json").write_text(json.dumps(manifest))
+    pytest.importorskip("jsonschema", reason="jsonschema is a development dependency")
+    from gaitvision.schemas import validate
+
+    validate(manifest, "manifest")  # the fake follows the contract
+    validate(json.loads((folder / "side" / "metrics.json").read_text()), "metrics")
     return folder
 
 

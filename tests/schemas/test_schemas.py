@@ -3,12 +3,13 @@
 import copy
 import json
 
-import jsonschema
 import pytest
 
 from gaitvision.kinematics import analyze_gait
 from gaitvision.schemas import load_schema, validate
 from tests.synthetic_runner import make_track
+
+jsonschema = pytest.importorskip("jsonschema", reason="a dev dependency: pip install -e '.[dev]'")
 
 
 @pytest.fixture(scope="module", params=["side", "rear"])

@@ -235,13 +235,17 @@ def test_plain_summary_on_results_page(finished):
 
 
 def test_fake_results_follow_the_contract(finished):
-    """The stand-in analysis writes metrics.json through the real records."""
-    client, job = finished
+    """The stand-in analysis writes metrics.json through the real records, and its result
+    folder validates against the shipped JSON Schemas (gaitvision/schemas)."""
+    pytest.importorskip("jsonschema", reason="jsonschema is a development dependency")
     from gaitvision.kinematics.analysis import GaitAnalysis
+    from gaitvision.schemas import validate
 
-    folder = client.app.state.store.result_dir(job["id"]) / "side"
-    loaded = GaitAnalysis.load(folder)
-    assert json.loads((folder / "metrics.json").read_text())["schema"] == "gaitvision.metrics/1"
+    client, job = finished
+    result = client.app.state.store.result_dir(job["id"])
+    validate(json.loads((result / "manifest.json").read_text()), "manifest")
+    validate(json.loads((result / "side" / "metrics.json").read_text()), "metrics")
+    loaded = GaitAnalysis.load(result / "side")
     assert loaded.summary and loaded.strides
 
 
