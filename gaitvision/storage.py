@@ -181,7 +181,11 @@ class LocalStorage(Storage):
         target = self._path(self._clip_key(job_id, name))
         if target.exists() and target.samefile(source):
             return  # the web app's data folder is the storage: nothing to copy
-        self._put_file(self._clip_key(job_id, name), Path(source))
+        target.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            os.link(source, target)  # same disk: no copy
+        except OSError:
+            self._put_file(self._clip_key(job_id, name), Path(source))
 
     def get_clip(self, job_id: str, name: str, dest: Path) -> Path:
         source = self._path(self._clip_key(job_id, name))
@@ -223,8 +227,7 @@ class LocalStorage(Storage):
         shutil.rmtree(self._path(self._run_key(job_id, run_id)), ignore_errors=True)
 
     def delete_job(self, job_id: str) -> None:
-        runs = self._path(f"jobs/{_check_id(job_id, 'job id')}/runs")
-        shutil.rmtree(runs, ignore_errors=True)
+        shutil.rmtree(self._path(f"jobs/{_check_id(job_id, 'job id')}"), ignore_errors=True)
 
 
 class S3Storage(Storage):

@@ -414,3 +414,76 @@ class CeleryQueue(JobQueue):
                 log.exception("celery dispatcher error")
             self._wake.wait(self.poll_s)
             self._wake.clear()
+
+
+# ----------------------------------------------------------------------------- batch side
+def _wait_task(app, r, task_id: str, job_id: str, claim_ttl_s: float, poll_s: float = 0.5):
+    """Follow one task to its end: ("done" | "failed" | "lost", detail)."""
+    started_seen, last_alive = False, time.monotonic()
+    while True:
+        result = app.AsyncResult(task_id)
+        state = result.state
+        if state == "SUCCESS":
+            outcome = result.result if isinstance(result.result, dict) else {}
+            status = outcome.get("status")
+            if status in ("done", "failed"):
+                return status, str(outcome.get("error") or "")
+            return "lost", f"the worker returned {status!r}"
+        if state == "FAILURE":
+            return "lost", f"the worker reported {result.result!r}"[:200]
+        started_seen = started_seen or state in ("STARTED", "PROGRESS")
+        now = time.monotonic()
+        if started_seen and r.exists(claim_key(job_id)):
+            last_alive = now
+        elif started_seen and now - last_alive > claim_ttl_s:
+            return "lost", f"no heartbeat from its worker for {claim_ttl_s:.0f} s"
+        time.sleep(poll_s)
+
+
+def celery_runner(broker: str, storage, analyze: str = DEFAULT_ANALYZE, *, heartbeat_s: float = 5.0,
+                  claim_ttl_s: float = 30.0, max_attempts: int = 3):
+    """A ``gaitvision batch`` runner: each analysis as a task for ``gaitvision worker``.
+
+    A run lost with its worker is published again under a new run id (the same claim
+    rules as the web app's :class:`CeleryQueue`), up to ``max_attempts`` times.
+    """
+    import secrets
+
+    from gaitvision.batch import ItemOutcome
+    from gaitvision.storage import open_storage
+
+    _, redis = _need_celery()
+    app, r, store = make_celery(broker), redis.Redis.from_url(broker), open_storage(storage)
+
+    def run(item, out: Path, render: bool) -> ItemOutcome:
+        job_id = secrets.token_hex(16)
+        inputs = []
+        for k, (video, view) in enumerate(zip(item.videos, item.views)):
+            name = f"clip{k}{Path(video).suffix.lower() or '.video'}"
+            store.put_clip(job_id, name, Path(video))
+            inputs.append({"view": view or "clip", "file": name, "name": Path(video).name})
+        kwargs = {"views": item.views, "height_cm": item.height_cm, "speed_kmh": item.speed_kmh,
+                  "runner_name": item.runner_name, "render": render,
+                  "clip_names": [Path(v).name for v in item.videos]}
+        try:
+            why = ""
+            for _attempt in range(max_attempts):
+                run_id = secrets.token_hex(8)
+                r.set(current_key(job_id), run_id, ex=2 * VISIBILITY_TIMEOUT_S)
+                payload = {"job_id": job_id, "run_id": run_id, "inputs": inputs, "kwargs": kwargs,
+                           "analyze": analyze, "storage": store.url, "heartbeat_s": heartbeat_s,
+                           "claim_ttl_s": claim_ttl_s}
+                task_id = f"{job_id}-{run_id}"
+                app.send_task(TASK_NAME, args=[payload], task_id=task_id, queue=QUEUE_NAME)
+                status, why = _wait_task(app, r, task_id, job_id, claim_ttl_s)
+                if status == "failed":
+                    return ItemOutcome(item.id, "failed", why)
+                if status == "done":
+                    store.get_result(job_id, run_id, out)
+                    return ItemOutcome(item.id, "done")
+            return ItemOutcome(item.id, "failed", f"lost {max_attempts} times ({why})")
+        finally:
+            r.delete(current_key(job_id))
+            store.delete_job(job_id)
+
+    return run
