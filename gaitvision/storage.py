@@ -157,6 +157,7 @@ class Storage(ABC):
             raise
         return dest
 
+    @abstractmethod
     def delete_run(self, job_id: str, run_id: str) -> None:
         """Forget one run's uploaded result (after the web app copied it)."""
 
