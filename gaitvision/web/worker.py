@@ -1,8 +1,9 @@
 """Run one analysis job: the code a worker process executes.
 
-Everything a worker needs is in the job row and the job folder, so the same
-:func:`run_job` serves the local process pool and a future remote worker that shares
-the data folder and the database (or a broker that hands it the job id).
+Everything a local worker needs is in the job row and the job folder. Remote workers
+(:mod:`gaitvision.web.celery_queue`) get the job in the task message instead and never
+touch the job table; they share :func:`headline_metrics`, :func:`resolve_callable` and
+the error scrubbing with this module.
 """
 
 from __future__ import annotations

@@ -143,7 +143,7 @@ def _local_reference(tmp_path: Path) -> dict[tuple, dict]:
 
     from gaitvision.web.app import create_app
 
-    app = create_app(tmp_path / "local", analyze=ANALYZE, workers=1)
+    app = create_app(tmp_path / "local", analyze=ANALYZE, workers=2)
     with TestClient(app) as client:
         ids = {views: _submit(client, views, f"ref{k}") for k, (views, _) in enumerate(JOBS[:3])}
         jobs = _wait_all(client, list(ids.values()))
