@@ -57,8 +57,8 @@ def per_output(result_dir: Path) -> list[tuple[str, float]]:
     from gaitvision.pipeline import load_result
     from gaitvision.report import charts, keyframes, render_pdf
     from gaitvision.report.pdf import as_saved
-    from gaitvision.report.view import render_view
     from gaitvision.report.videos import render_videos
+    from gaitvision.report.view import render_view
 
     result = load_result(result_dir)
     rows = []

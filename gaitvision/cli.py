@@ -86,6 +86,13 @@ def build_parser() -> argparse.ArgumentParser:
     rep.add_argument("--slowmo", type=float, default=0.25)
     rep.add_argument("--page", choices=("A4", "Letter"), default="A4")
 
+    cmp_ = sub.add_parser("compare", help="compare two sessions (result folders): B - A")
+    cmp_.add_argument("result_a", metavar="RESULT_A")
+    cmp_.add_argument("result_b", metavar="RESULT_B")
+    cmp_.add_argument("--out", required=True, help="output folder for the comparison")
+    cmp_.add_argument("--labels", nargs=2, default=("A", "B"), metavar=("A", "B"))
+    cmp_.add_argument("--no-render", action="store_true", help="compare.json only")
+
     srv = sub.add_parser("serve", help="start the web app")
     srv.add_argument("--host", default="127.0.0.1")
     srv.add_argument("--port", type=int, default=8000)
@@ -128,12 +135,12 @@ def _cmd_pose(args, bars) -> int:
     out = Path(args.out) if args.out else video.with_name(video.stem + "_pose")
     stats: list[PoseRunStats] = []
     t0 = time.perf_counter()
-    track = track_pose(video, start_s=args.start, end_s=args.end, view=args.view,
-                       direction=args.direction, workers=args.workers,
-                       use_cache=not args.no_cache, progress=bars, stats=stats)
+    product = track_pose(video, start_s=args.start, end_s=args.end, view=args.view,
+                         direction=args.direction, workers=args.workers,
+                         use_cache=not args.no_cache, progress=bars, stats=stats)
     bars.close()
-    out.mkdir(parents=True, exist_ok=True)
-    track.save(out / "pose.npz")
+    product.save(out)
+    track = product.cleaned
     track.to_csv(out / "keypoints.csv")
     v, c = track.view, track.cleaning
     direction = f", facing image-{v.direction}" if v.direction else ""
@@ -142,12 +149,14 @@ def _cmd_pose(args, bars) -> int:
     print(f"person found      {100 * track.detection_rate:.1f}% of frames"
           + (f"; {c.other_person_frames} frames of another person ignored" if c.other_person_frames else ""))
     print(f"view              {v.view}{direction} (confidence {v.confidence:.2f}, {v.source})")
-    print(f"swaps corrected   {c.swaps_corrected} frames; gaps filled {c.frames_filled} frames; "
+    print(f"swaps corrected   {c.swaps_corrected + c.legs_relabelled} frames; "
+          f"glitches bridged {c.glitches_bridged} points; gaps filled {c.frames_filled} frames; "
           f"left missing {sum(b - a for a, b in c.long_gaps)} frames")
     if s is not None:
         how = "from cache" if s.from_cache else f"{s.workers} worker(s)"
         print(f"time              {time.perf_counter() - t0:.1f} s ({how})")
-    print(f"written           {out / 'pose.npz'}, {out / 'keypoints.csv'}")
+    print(f"written           {out / 'pose.npz'} (cleaned), {out / 'pose_labelled.npz'}, "
+          f"{out / 'keypoints.csv'}")
     return 0
 
 
@@ -174,6 +183,19 @@ def _cmd_report(args, bars) -> int:
                            progress=bars)
     bars.close()
     print(f"Report re-rendered in {result.out_dir}/")
+    return 0
+
+
+def _cmd_compare(args, bars) -> int:
+    from gaitvision.compare import compare
+
+    result = compare(args.result_a, args.result_b, args.out, labels=tuple(args.labels),
+                     render=not args.no_render)
+    real = result.real_changes
+    print(f"{len(real)} real change(s)" if real else "No real change on any metric.")
+    for r in real:
+        print(f"  {r.label} ({r.side}): {r.a} -> {r.b} {r.unit}")
+    print(f"Comparison in {args.out}/")
     return 0
 
 
@@ -208,7 +230,8 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     bars = _Bars(enabled=not args.quiet)
     handler = {"pose": _cmd_pose, "analyze": _cmd_analyze, "report": _cmd_report,
-               "serve": _cmd_serve, "worker": _cmd_worker, "batch": _cmd_batch}[args.command]
+               "serve": _cmd_serve, "compare": _cmd_compare, "worker": _cmd_worker,
+               "batch": _cmd_batch}[args.command]
     try:
         return handler(args, bars)
     except GaitVisionError as exc:

@@ -174,6 +174,12 @@ def as_saved(a: GaitAnalysis) -> GaitAnalysis:
         quality=Quality.from_dict(doc["quality"]))
 
 
+def plain_pdf_section(views, st) -> list:
+    from gaitvision.report.plain import pdf_section
+
+    return pdf_section(views, st)
+
+
 def render_pdf(views: list[tuple[GaitAnalysis, Path]], out_pdf: str | os.PathLike, *,
                session: dict | None = None, page_size: str = "A4") -> Path:
     """Write the combined PDF report for one or more views of the same run.
@@ -206,6 +212,7 @@ def render_pdf(views: list[tuple[GaitAnalysis, Path]], out_pdf: str | os.PathLik
     slots: list[tuple[_Slot, bytes]] = []
     story: list = []
     story += session_section(views, session, st)
+    story += plain_pdf_section(views, st)  # coach (issue 15): the plain summary on top
     story += findings_section(views, st)
     for a, _ in views:
         story.append(Paragraph(f"{a.view.capitalize()} view: summary (mean ± SD per side)",

@@ -310,6 +310,9 @@ class CeleryQueue(JobQueue):
         names = [i.get("name") for i in job.inputs]
         if any(names):
             kwargs["clip_names"] = names
+        scales = {i["time_scale"] for i in job.inputs if i.get("time_scale")}
+        if scales:  # the upload form's slow-motion factor, as the local backend passes it
+            kwargs["time_scale"] = scales.pop()
         payload = {"job_id": job.id, "run_id": run_id, "inputs": job.inputs, "kwargs": kwargs,
                    "analyze": self.analyze, "storage": self.storage.url,
                    "heartbeat_s": self.heartbeat_s, "claim_ttl_s": self.claim_ttl_s}

@@ -21,6 +21,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from gaitvision.errors import GaitVisionError
+from gaitvision.kinematics import reference
 from gaitvision.web.store import JobStore, remove_tree
 
 log = logging.getLogger("gaitvision.web")
@@ -28,14 +29,8 @@ log = logging.getLogger("gaitvision.web")
 #: The analysis entry point, as ``module:function`` so worker processes can import it.
 DEFAULT_ANALYZE = "gaitvision.pipeline:analyze"
 
-#: Metrics shown in the history list, in order.
-HEADLINE_METRICS = (
-    "cadence_spm",
-    "contact_time_ms",
-    "knee_flexion_ic_deg",
-    "overstride_leg_lengths",
-    "pelvic_drop_peak_deg",
-)
+#: Metrics shown in the history list, in order (the metric registry's).
+HEADLINE_METRICS = reference.HEADLINE_METRICS
 
 
 def callable_spec(fn: Callable | str | None) -> str:
@@ -168,6 +163,9 @@ def run_job(data_dir: str | os.PathLike, job_id: str, run_id: str, analyze: str 
         kwargs["clip_names"] = names
     if workers is not None:
         kwargs["workers"] = workers
+    scales = {item["time_scale"] for item in job.inputs if item.get("time_scale")}
+    if scales:  # the upload form's slow-motion factor (coach, issue 15)
+        kwargs["time_scale"] = scales.pop()
     started = time.monotonic()
     cwd = os.getcwd()
     try:

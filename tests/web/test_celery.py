@@ -43,7 +43,7 @@ def light_analyze(videos, out_dir, *, progress=None, runner_name=None, **kwargs)
 
     log = os.environ.get("GV_RUN_LOG")
     tag = runner_name or "-"
-    hold = float(os.environ.get("GV_HOLD_S", "0"))
+    hold = 120.0 if tag == "cancel-me" else float(os.environ.get("GV_HOLD_S", "0"))
 
     def note(what: str) -> None:
         if log:
@@ -172,6 +172,40 @@ def _kill_a_busy_worker(jobs: dict, workers: dict, broker: str, killed: list) ->
                 return
 
 
+def _cancel_stops_the_analysis(data: Path, queue, run_log: Path, broker: str) -> None:
+    """Deleting a running job revokes it and kills its analysis on the worker."""
+    import redis
+    from fastapi.testclient import TestClient
+
+    from gaitvision.web.app import create_app
+
+    with TestClient(create_app(data, queue=queue)) as client:
+        job_id = _submit(client, ("side",), "cancel-me")
+        deadline = time.monotonic() + 120
+        while not any(line.startswith("start cancel-me") for line in run_log.read_text().splitlines()):
+            assert time.monotonic() < deadline, "the job did not start"
+            time.sleep(0.2)
+        pid = int(next(line for line in run_log.read_text().splitlines()
+                       if line.startswith("start cancel-me")).split()[3])
+        assert client.delete(f"/api/jobs/{job_id}").status_code == 200
+        deadline = time.monotonic() + 15
+        while Path(f"/proc/{pid}").exists() and "zombie" not in _proc_state(pid):
+            assert time.monotonic() < deadline, "the analysis still runs after the job was deleted"
+            time.sleep(0.2)
+        r = redis.Redis.from_url(broker)
+        while r.exists(f"gaitvision:claim:{job_id}"):
+            assert time.monotonic() < deadline, "the worker kept its claim"
+            time.sleep(0.2)
+    assert "end cancel-me" not in run_log.read_text()
+
+
+def _proc_state(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/status").read_text().split("State:")[1].split("\n")[0].lower()
+    except (OSError, IndexError):
+        return "zombie"
+
+
 @pytest.mark.slow
 def test_six_analyses_on_two_celery_workers_survive_a_killed_worker(tmp_path):
     pytest.importorskip("celery")
@@ -215,6 +249,7 @@ def test_six_analyses_on_two_celery_workers_survive_a_killed_worker(tmp_path):
             else:
                 assert len(starts) == 1, (tag, events)
         assert len(runs) == 6
+        _cancel_stops_the_analysis(data, queue, run_log, broker)
     finally:
         os.environ.pop("GV_RUN_LOG", None)
         os.environ.pop("GV_HOLD_S", None)
