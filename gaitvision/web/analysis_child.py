@@ -28,6 +28,7 @@ import time
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 
 def _emit(obj: dict) -> None:
@@ -63,7 +64,8 @@ def run(job: dict) -> int:
     try:
         fn = resolve_callable(job["analyze"])
         os.chdir(job["workdir"])
-        fn(job["videos"], job.get("out", "result.partial"), progress=progress, **job.get("kwargs", {}))
+        videos = [Path(v) for v in job["videos"]]
+        fn(videos, Path(job.get("out", "result.partial")), progress=progress, **job.get("kwargs", {}))
     except GaitVisionError as exc:
         _emit({"error": str(exc), "user": True})
         return 2
