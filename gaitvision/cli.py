@@ -85,6 +85,13 @@ def build_parser() -> argparse.ArgumentParser:
     rep.add_argument("result_dir")
     rep.add_argument("--slowmo", type=float, default=0.25)
     rep.add_argument("--page", choices=("A4", "Letter"), default="A4")
+    rep.add_argument("--recompute", action="store_true",
+                     help="re-run kinematics from the saved pose tracks first (no pose)")
+    rep.add_argument("--height-cm", type=_positive, default=None, help="with --recompute")
+    rep.add_argument("--speed-kmh", type=_positive, default=None, help="with --recompute")
+    rep.add_argument("--name", default=None, help="with --recompute: runner's name")
+    rep.add_argument("--notes", default=None, help="with --recompute")
+    rep.add_argument("--no-render", action="store_true", help="with --recompute: data files only")
 
     cmp_ = sub.add_parser("compare", help="compare two sessions (result folders): B - A")
     cmp_.add_argument("result_a", metavar="RESULT_A")
@@ -177,8 +184,20 @@ def _cmd_analyze(args, bars) -> int:
 
 
 def _cmd_report(args, bars) -> int:
-    from gaitvision.pipeline import render_report
+    from gaitvision.pipeline import recompute, render_report
 
+    edits = (args.height_cm, args.speed_kmh, args.name, args.notes)
+    if not args.recompute and (any(v is not None for v in edits) or args.no_render):
+        raise GaitVisionError("--height-cm, --speed-kmh, --name, --notes and --no-render need "
+                              "--recompute.")
+    if args.recompute:
+        result = recompute(args.result_dir, height_cm=args.height_cm, speed_kmh=args.speed_kmh,
+                           runner_name=args.name, notes=args.notes, render=not args.no_render,
+                           slowmo_factor=args.slowmo, page_size=args.page, progress=bars)
+        bars.close()
+        print(f"Metrics recomputed{'' if args.no_render else ' and report re-rendered'} in "
+              f"{result.out_dir}/")
+        return 0
     result = render_report(args.result_dir, slowmo_factor=args.slowmo, page_size=args.page,
                            progress=bars)
     bars.close()

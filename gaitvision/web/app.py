@@ -120,6 +120,7 @@ def create_app(data_dir: str | os.PathLike = "gaitvision-data", *, token: str | 
     app.state.store = store
     app.state.queue = job_queue
     app.state.max_upload_bytes = max_bytes
+    app.state.analyze_spec = callable_spec(analyze)
     app.add_middleware(GuardMiddleware, token=token, allowed_hosts=allowed_hosts)
     templates = Jinja2Templates(directory=str(HERE / "templates"))
     templates.env.globals.update(fmt_date=_fmt_date, fmt_duration=_fmt_duration,
@@ -167,7 +168,10 @@ def add_page_routes(app: FastAPI) -> None:
 
     @app.get("/", response_class=HTMLResponse)
     async def upload_page(request: Request):
-        return templates.TemplateResponse(request, "upload.html", upload_context(request))
+        jobs = await run_in_threadpool(store.list)
+        ctx = upload_context(request)
+        ctx["runners"] = sorted({j.runner_name for j in jobs if j.runner_name}, key=str.casefold)
+        return templates.TemplateResponse(request, "upload.html", ctx)
 
     @app.get("/history", response_class=HTMLResponse)
     async def history_page(request: Request, q: str = "", status: str = "", runner: str = "",
@@ -226,6 +230,7 @@ async def remove_job(app: FastAPI, job_id: str) -> dict:
     app.state.queue.cancel(job.id)  # in case the dispatcher claimed it meanwhile
     await run_in_threadpool(remove_tree, store.job_dir(job.id), store.jobs_dir)
     removed = await run_in_threadpool(remove_cached_pose, hashes)
+    await run_in_threadpool(remove_comparisons, store, job.id)
     log.info("job %s deleted (%d pose-cache entries)", job.id, removed)
     return {"deleted": job.id}
 
@@ -334,6 +339,10 @@ async def create_job_from_upload(request: Request):
     try:
         form = await receive_upload(request, store.upload_dir(job_id), app.state.max_upload_bytes)
         fields = parse_fields(form)
+        if fields.get("time_scale") and not accepts_time_scale(app.state.analyze_spec):
+            raise UploadError("This installation cannot analyse slow-motion files yet (its "
+                              "pipeline has no time_scale); leave the slow-motion factor empty "
+                              "or update gaitvision.")
         inputs = []
         for view in ("side", "rear"):
             stored = form.files.get(view)
@@ -365,6 +374,19 @@ async def create_job_from_upload(request: Request):
     return JSONResponse(job.public(), status_code=201)
 
 
+def accepts_time_scale(spec: str) -> bool:
+    """True when the analysis function takes ``time_scale`` (or any keyword)."""
+    import inspect
+
+    from gaitvision.web.worker import resolve_callable
+
+    try:
+        params = inspect.signature(resolve_callable(spec)).parameters
+    except (ImportError, AttributeError, ValueError, TypeError):
+        return False
+    return "time_scale" in params or any(p.kind is p.VAR_KEYWORD for p in params.values())
+
+
 def parse_fields(form) -> dict:
     """The optional fields of the upload form, checked (UploadError names the problem)."""
     f = form.fields
@@ -392,6 +414,14 @@ def clip_hashes(store: JobStore, job: Job) -> list[str]:
         if sha:
             hashes.append(sha)
     return hashes
+
+
+def remove_comparisons(store: JobStore, job_id: str) -> None:
+    """Comparisons that used this analysis go with it (they hold its stride video)."""
+    root = store.data_dir / "compare"
+    for folder in root.glob(f"*{job_id}*") if root.is_dir() else []:
+        if folder.is_dir() and job_id in folder.name.split("_"):
+            remove_tree(folder, root)
 
 
 def remove_cached_pose(hashes: list[str]) -> int:

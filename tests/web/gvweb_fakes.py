@@ -105,7 +105,8 @@ def fake_analyze(videos, out_dir, *, views=None, height_cm=None, speed_kmh=None,
     manifest = {"schema": "gaitvision.result/1", "created": "2026-11-22T00:00:00+00:00",
                 "session": {"runner_name": runner_name, "notes": notes, "height_cm": height_cm,
                             "speed_kmh": speed_kmh, "created": "2026-11-22T00:00:00+00:00"},
-                "views": views, "videos": {v: f"uploads/{v}.mp4" for v in views}, "files": files}
+                "views": views, "files": files,
+                "videos": {v: str(Path(p).resolve()) for v, p in zip(views, videos)}}
     (out / "manifest.json").write_text(json.dumps(manifest))
 
 

@@ -185,7 +185,10 @@ def test_history_search_filter_group_trend_and_compare(client, small_video):
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
     assert client.get(f"/compare/{a['id']}_{b['id']}/side/side_by_side.mp4").status_code == 200
     assert client.get(f"/compare/{a['id']}_{b['id']}/../../gaitvision.db").status_code == 404
+    assert client.get(f"/compare/{a['id']}_{b['id']}/compare.json").status_code == 404
     assert client.get(f"/compare?job={a['id']}").status_code == 400
+    assert client.delete(f"/api/jobs/{a['id']}").status_code == 200
+    assert not list((client.app.state.store.data_dir / "compare").glob(f"*{a['id']}*"))
 
 
 def test_download_everything_as_one_zip(client, small_video):
@@ -195,6 +198,9 @@ def test_download_everything_as_one_zip(client, small_video):
     names = zipfile.ZipFile(io.BytesIO(r.content)).namelist()
     assert {"report.pdf", "manifest.json", "side/metrics.json", "side/annotated.mp4"} <= set(names)
     assert "side/pose.npz" not in names  # not listed in the manifest: not served, not zipped
+    data_dir = str(client.app.state.store.data_dir)
+    manifest = zipfile.ZipFile(io.BytesIO(r.content)).read("manifest.json").decode()
+    assert data_dir not in manifest and json.loads(manifest)["videos"] == {"side": "side.mp4"}
 
 
 def test_edit_session_and_time_scale_field(client, small_video):
@@ -207,6 +213,7 @@ def test_edit_session_and_time_scale_field(client, small_video):
     assert r.status_code == 303
     edited = store.get(job["id"])
     assert (edited.runner_name, edited.height_cm, edited.speed_kmh) == ("Ana B", 171.0, 11.0)
+    wait_status(client.get, job["id"])  # the edit re-computes (pipeline.recompute) first
     bad = client.post(f"/jobs/{job['id']}/edit", data={"height_cm": "2"})
     assert bad.status_code == 400 and "Height" in bad.json()["detail"]
 
@@ -228,3 +235,68 @@ def test_fake_results_follow_the_contract(client, small_video):
     loaded = GaitAnalysis.load(folder)
     assert json.loads((folder / "metrics.json").read_text())["schema"] == "gaitvision.metrics/1"
     assert loaded.summary and loaded.strides
+
+
+def test_time_scale_refused_when_the_pipeline_cannot_take_it(tmp_path, small_video, monkeypatch):
+    import gaitvision.web.app as web_app
+
+    monkeypatch.setattr(web_app, "accepts_time_scale", lambda spec: False)
+    with TestClient(create_app(tmp_path / "data", analyze="gvweb_fakes:fake_analyze")) as c:
+        r = upload(c, small_video, time_scale="8")
+        assert r.status_code == 400 and "slow-motion" in r.json()["detail"]
+        assert upload(c, small_video, time_scale="1").status_code == 201  # 1 = normal speed
+
+
+def test_findings_agree_with_flags(client, small_video):
+    """A metric without a validated range never reads as judged against one, and the flag
+    column says the same as the metric's summary."""
+    from gaitvision.web.results import flag_class
+
+    job = done_job(client, small_video)
+    metrics = client.get(f"/jobs/{job['id']}/files/side/metrics.json").json()
+    page = client.get(f"/jobs/{job['id']}").text
+    for name, entry in metrics["summary"].items():
+        row = page[page.index(f'data-metric="{name}"'):].split("</tr>")[0]
+        cls, text = flag_class(entry["flag"])
+        assert f'<span class="flag {cls}">{text}</span>' in row, name
+        finding = entry["finding"].lower()
+        if entry["flag"] == "no_norm":
+            assert "outside the" not in finding and "within the" not in finding, name
+
+
+def test_edit_reruns_kinematics_through_pipeline_recompute(client, small_video, monkeypatch):
+    """The web side of "edit and re-compute": the new values reach
+    ``gaitvision.pipeline.recompute`` (kinematics + report from the saved pose, no pose),
+    the page shows the job as running meanwhile and done afterwards, with new headlines."""
+    import threading
+
+    import gaitvision.pipeline as pipeline
+
+    calls, release = [], threading.Event()
+
+    def fake_recompute(result_dir, *, height_cm=None, speed_kmh=None, runner_name=None,
+                       notes=None, render=True, progress=None):
+        calls.append({"height_cm": height_cm, "speed_kmh": speed_kmh, "runner": runner_name})
+        progress("kinematics", 0.5)
+        release.wait(10)
+        path = Path(result_dir) / "side" / "metrics.json"
+        metrics = json.loads(path.read_text())
+        metrics["summary"]["cadence_spm"]["both"]["mean"] = 171.5
+        path.write_text(json.dumps(metrics))
+
+    monkeypatch.setattr(pipeline, "recompute", fake_recompute, raising=False)
+    job = done_job(client, small_video, runner_name="Ana")
+    assert "Save and re-compute" in client.get(f"/jobs/{job['id']}").text
+    r = client.post(f"/jobs/{job['id']}/edit", data={"runner_name": "Ana", "height_cm": "171",
+                                                      "speed_kmh": ""}, follow_redirects=False)
+    assert r.status_code == 303
+    assert wait_status(client.get, job["id"], statuses=("running",))["status"] == "running"
+    deadline = time.monotonic() + 10
+    while client.get(f"/api/jobs/{job['id']}").json()["message"] != "Kinematics":
+        assert time.monotonic() < deadline
+        time.sleep(0.1)
+    assert 'id="progress"' in client.get(f"/jobs/{job['id']}").text  # the progress page
+    release.set()
+    done = wait_status(client.get, job["id"], statuses=("done",))
+    assert calls == [{"height_cm": 171.0, "speed_kmh": None, "runner": "Ana"}]
+    assert done["headline"]["cadence_spm"]["both"] == 171.5 and done["height_cm"] == 171.0
