@@ -61,6 +61,10 @@ VISIBILITY_TIMEOUT_S = 6 * 3600
 #: Environment variables the ``gaitvision worker`` command hands to its pool processes.
 STORAGE_ENV = "GAITVISION_WORKER_STORAGE"
 POSE_WORKERS_ENV = "GAITVISION_WORKER_POSE_WORKERS"
+#: Analysis functions a worker runs besides the pipeline's (``module:function``, comma
+#: separated; tests). Anything else a task names is refused: a message on the broker
+#: cannot make a worker import arbitrary code.
+ANALYZE_ENV = "GAITVISION_WORKER_ANALYZE"
 
 _RELEASE_LUA = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end return 0"
 _REFRESH_LUA = ("if redis.call('get', KEYS[1]) == ARGV[1] then "
@@ -136,6 +140,10 @@ def execute(payload: dict, broker: str, report=None) -> dict:
     _, redis = _need_celery()
     r = redis.Redis.from_url(broker)
     job_id, run_id = payload["job_id"], payload["run_id"]
+    analyze = payload.get("analyze") or DEFAULT_ANALYZE
+    if analyze not in {DEFAULT_ANALYZE, *filter(None, os.environ.get(ANALYZE_ENV, "").split(","))}:
+        return {"status": "failed", "run_id": run_id,
+                "error": f"This worker does not run {analyze!r} (see {ANALYZE_ENV})."}
     ttl_ms = int(1000 * payload.get("claim_ttl_s", 30))
     token = f"{run_id} {socket.gethostname()} {os.getpid()}"
     if not _acquire_claim(r, job_id, run_id, token, ttl_ms, wait_s=3 * ttl_ms / 1000):
@@ -155,7 +163,7 @@ def execute(payload: dict, broker: str, report=None) -> dict:
         kwargs = dict(payload.get("kwargs") or {})
         if os.environ.get(POSE_WORKERS_ENV):
             kwargs["workers"] = int(os.environ[POSE_WORKERS_ENV])
-        job = {"analyze": payload.get("analyze") or DEFAULT_ANALYZE, "workdir": str(workdir),
+        job = {"analyze": analyze, "workdir": str(workdir),
                "videos": [f"uploads/{i['file']}" for i in payload["inputs"]],
                "out": "result.partial", "kwargs": kwargs}
         outcome = run_child(job, on_progress=report, tick=still_ours,

@@ -82,7 +82,7 @@ def _redis_server(tmp_path: Path):
 
 def _env(run_log: Path) -> dict:
     return dict(os.environ, PYTHONPATH=os.pathsep.join([str(HERE), str(REPO)]),
-                GV_RUN_LOG=str(run_log), GV_HOLD_S="2")
+                GV_RUN_LOG=str(run_log), GV_HOLD_S="2", GAITVISION_WORKER_ANALYZE=ANALYZE)
 
 
 def _start_worker(name: str, broker: str, env: dict, logdir: Path) -> subprocess.Popen:
@@ -259,3 +259,14 @@ def test_six_analyses_on_two_celery_workers_survive_a_killed_worker(tmp_path):
                 proc.wait(10)
         redis_proc.kill()
         redis_proc.wait(10)
+
+
+def test_a_worker_refuses_an_analysis_it_was_not_given(monkeypatch):
+    """A task naming any other function than the pipeline's is refused before anything runs."""
+    pytest.importorskip("celery")
+    from gaitvision.web.celery_queue import ANALYZE_ENV, execute
+
+    monkeypatch.delenv(ANALYZE_ENV, raising=False)
+    payload = {"job_id": "ab" * 16, "run_id": "cd" * 8, "analyze": "os:system", "inputs": []}
+    out = execute(payload, "redis://127.0.0.1:1/0")  # no broker needed: refused first
+    assert out["status"] == "failed" and "os:system" in out["error"]
