@@ -225,7 +225,12 @@ class LocalStorage(Storage):
         os.replace(tmp, target)
 
     def delete_run(self, job_id: str, run_id: str) -> None:
-        shutil.rmtree(self._path(self._run_key(job_id, run_id)), ignore_errors=True)
+        run = self._path(self._run_key(job_id, run_id))
+        shutil.rmtree(run, ignore_errors=True)
+        try:
+            run.parent.rmdir()  # "runs/" when it held only this run
+        except OSError:
+            pass
 
     def delete_job(self, job_id: str) -> None:
         shutil.rmtree(self._path(f"jobs/{_check_id(job_id, 'job id')}"), ignore_errors=True)
