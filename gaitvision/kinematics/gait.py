@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from gaitvision.errors import NoRunnerError, NotRunningError
+from gaitvision.evidence.hip_centre import HipCentre
 from gaitvision.kinematics.analysis import (
     Curves,
     GaitAnalysis,
@@ -57,7 +58,8 @@ def analyze_gait(pose: PoseProduct | PoseTrack, *, raw: PoseTrack | None = None,
                  speed_kmh: float | None = None, progress: ProgressCallback | None = None,
                  on_walking: str = "raise", contact_params: ContactParams | None = None,
                  sequence_params: SequenceParams | None = None,
-                 angle_cutoff_hz: float = ANGLE_CUTOFF_HZ) -> GaitAnalysis:
+                 angle_cutoff_hz: float = ANGLE_CUTOFF_HZ,
+                 hip_centre: HipCentre | None = None) -> GaitAnalysis:
     """Gait events and running metrics of one clip.
 
     Parameters
@@ -87,6 +89,12 @@ def analyze_gait(pose: PoseProduct | PoseTrack, *, raw: PoseTrack | None = None,
         Parameters of contact detection and of the left/right sequence.
     angle_cutoff_hz : float
         Low-pass cut-off (Hz) of the cleaned track when it is made here from ``raw``.
+    hip_centre : HipCentre, optional
+        Side view: the clip's hip joint centre; hip extension, trunk lean and overstride
+        are measured on it, and a quality note says which hip each metric used
+        (:meth:`.views.SideView.use_hip_centre`). Default: the knee-circle estimate from
+        the cleaned track (:class:`~gaitvision.evidence.hip_centre.KneeCircleHip`);
+        ``HipCentre("blazepose")`` keeps BlazePose's hip keypoint.
 
     Returns
     -------
@@ -120,6 +128,7 @@ def analyze_gait(pose: PoseProduct | PoseTrack, *, raw: PoseTrack | None = None,
     bf = body_frame(track.times, track.xy, track.visibility, track.frame_size, est.view,
                     est.direction, use_roll)
     series = v.series(bf)
+    v.use_hip_centre(bf, series, track, hip_centre)
     quality = _quality(track, seq, vis, roll, v, treadmill)
     strides = [] if seq.walking else _strides(v, bf, series, seq, track, height_cm, quality)
     report(progress, "kinematics", 0.8)

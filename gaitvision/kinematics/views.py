@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from gaitvision.evidence.hip_centre import HipCentre, KneeCircleHip
 from gaitvision.kinematics.analysis import Quality
 from gaitvision.kinematics.assessment import hidden_leg, note_hidden_wrists
 from gaitvision.kinematics.detectors import BeltContactDetector, MidstanceContactDetector
@@ -20,6 +21,7 @@ from gaitvision.kinematics.geometry import BodyFrame, rear_series, side_series
 from gaitvision.kinematics.rear import camera_roll, drop_series
 from gaitvision.kinematics.rear import stride_metrics as rear_stride_metrics
 from gaitvision.kinematics.sequence import Sequence, Stride, cadence_fit
+from gaitvision.kinematics.side import hip_centre_series, hip_note
 from gaitvision.kinematics.side import midstance as side_midstance
 from gaitvision.kinematics.side import stride_metrics as side_stride_metrics
 from gaitvision.landmarks import HEEL, SIDES, TOE
@@ -39,6 +41,9 @@ class SideView:
 
     def __init__(self, contacts: ContactParams | None = None):
         self.contact_params = contacts or ContactParams()
+        self.hip_centre: HipCentre | None = None
+        self.hip_offset = 0.0  #: hip joint centre minus hip keypoint, forward, leg lengths
+        self.leg_cm: float | None = None
 
     def detector(self, treadmill: bool) -> BeltContactDetector:
         """The contact detector (the belt's line on a treadmill, foot height otherwise)."""
@@ -66,17 +71,28 @@ class SideView:
         """Per-frame angle series."""
         return side_series(bf)
 
+    def use_hip_centre(self, bf: BodyFrame, series: dict, track: PoseTrack,
+                       hip_centre: HipCentre | None) -> None:
+        """Measure the hip's metrics on the hip joint centre, when one is resolved
+        (default: the knee-circle estimate from ``track``; :mod:`gaitvision.evidence.hip_centre`)."""
+        self.hip_centre = hip_centre or KneeCircleHip().estimate(track)
+        self.hip_offset = self.hip_centre.offset_px / bf.leg_px if self.hip_centre.used else 0.0
+        hip_centre_series(bf, series, self.hip_offset)
+
     def stride_metrics(self, bf: BodyFrame, series: dict, stride: Stride,
                        leg_cm: float | None) -> dict[str, float]:
         """Every side-view metric of one stride."""
-        return side_stride_metrics(bf, series, stride, leg_cm)
+        self.leg_cm = leg_cm
+        return side_stride_metrics(bf, series, stride, leg_cm, self.hip_offset)
 
     def midstance(self, bf: BodyFrame, stride: Stride) -> float:
         """When the stance ankle passes under the mid-hip."""
         return side_midstance(bf, stride)
 
     def quality_notes(self, bf: BodyFrame, series: dict, seq: Sequence, quality: Quality) -> None:
-        """View-specific quality notes (none beyond the common ones)."""
+        """Which hip each metric used."""
+        quality.notes.append(hip_note(self.hip_centre, self.hip_offset,
+                                      self.leg_cm))
 
     def cadence(self, seq: Sequence) -> dict[str, float]:
         """Cadence per side and pooled, from a fit of all event times."""
@@ -106,6 +122,10 @@ class RearView(SideView):
     def hidden_leg(self, visibility: dict[str, float]) -> str | None:
         """From behind neither leg hides the other."""
         return None
+
+    def use_hip_centre(self, bf: BodyFrame, series: dict, track: PoseTrack,
+                       hip_centre: HipCentre | None) -> None:
+        """From behind the hip keypoints' fore-aft bias does not enter any metric."""
 
     def camera_roll(self, labelled: PoseTrack, cleaned: PoseTrack, seq: Sequence
                     ) -> tuple[float, float]:

@@ -47,7 +47,7 @@ def contract_analysis(view: str = "side", seed: int = 0, fps: float = 60.0, **ch
     """A real :class:`GaitAnalysis` of the parametric runner (no video, half a second):
     its ``metrics.json`` is the contract itself, not a hand-written imitation."""
     from gaitvision.kinematics import analyze_gait
-    from gaitvision.kinematics.testing import make_track
+    from tests.synthetic_runner import make_track
 
     track, _ = make_track(view=view, fps=fps, duration_s=6.0, noise_px=1.5, seed=seed,
                           **changes)
