@@ -48,6 +48,27 @@ def _positive(text: str) -> float:
     return value
 
 
+def _add_scale_commands(sub) -> None:
+    """``worker`` and ``batch``: analyses on other machines, many clips at once."""
+    wk = sub.add_parser("worker", help="run analyses for a web app or batch (Celery over Redis)")
+    wk.add_argument("--broker", required=True, help="redis://HOST:PORT/0")
+    wk.add_argument("--concurrency", type=int, default=1, help="analyses at once (default 1)")
+    wk.add_argument("--storage", default=None,
+                    help="this machine's path or URL of the shared storage (default: as the web app says)")
+    wk.add_argument("--hostname", default=None, help="worker name (default: celery@HOST)")
+
+    bt = sub.add_parser("batch", help="analyse many clips into one output folder (resumable)")
+    bt.add_argument("inputs", nargs="+", metavar="INPUT",
+                    help="clips, folders of clips, or a CSV (runner_name, height_cm, speed_kmh, side, rear)")
+    bt.add_argument("--out", required=True, help="output folder (one result folder per clip + summary.csv)")
+    bt.add_argument("--jobs", type=int, default=1, help="analyses at once on this machine (default 1)")
+    bt.add_argument("--broker", default=None, help="run on Celery workers instead (redis://HOST:PORT/0)")
+    bt.add_argument("--storage", default=None, help="with --broker: shared folder or s3://BUCKET/PREFIX")
+    bt.add_argument("--height-cm", type=_positive, default=None, help="for every clip without its own")
+    bt.add_argument("--speed-kmh", type=_positive, default=None, help="for every clip without its own")
+    bt.add_argument("--no-render", action="store_true", help="data files only")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser (exposed for documentation and tests)."""
     p = argparse.ArgumentParser(prog="gaitvision", description="Running-form analysis from a phone video.")
@@ -114,23 +135,7 @@ def build_parser() -> argparse.ArgumentParser:
                      help="clips/results for Celery workers: a shared folder or s3://BUCKET/PREFIX "
                           "(default: the data folder)")
 
-    wk = sub.add_parser("worker", help="run analyses for a web app or batch (Celery over Redis)")
-    wk.add_argument("--broker", required=True, help="redis://HOST:PORT/0")
-    wk.add_argument("--concurrency", type=int, default=1, help="analyses at once (default 1)")
-    wk.add_argument("--storage", default=None,
-                    help="this machine's path or URL of the shared storage (default: as the web app says)")
-    wk.add_argument("--hostname", default=None, help="worker name (default: celery@HOST)")
-
-    bt = sub.add_parser("batch", help="analyse many clips into one output folder (resumable)")
-    bt.add_argument("inputs", nargs="+", metavar="INPUT",
-                    help="clips, folders of clips, or a CSV (runner_name, height_cm, speed_kmh, side, rear)")
-    bt.add_argument("--out", required=True, help="output folder (one result folder per clip + summary.csv)")
-    bt.add_argument("--jobs", type=int, default=1, help="analyses at once on this machine (default 1)")
-    bt.add_argument("--broker", default=None, help="run on Celery workers instead (redis://HOST:PORT/0)")
-    bt.add_argument("--storage", default=None, help="with --broker: shared folder or s3://BUCKET/PREFIX")
-    bt.add_argument("--height-cm", type=_positive, default=None, help="for every clip without its own")
-    bt.add_argument("--speed-kmh", type=_positive, default=None, help="for every clip without its own")
-    bt.add_argument("--no-render", action="store_true", help="data files only")
+    _add_scale_commands(sub)
     return p
 
 
