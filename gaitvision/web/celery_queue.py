@@ -48,7 +48,7 @@ from pathlib import Path
 from gaitvision.errors import GaitVisionError
 from gaitvision.web.jobqueue import JobQueue
 from gaitvision.web.store import JobStore, remove_tree
-from gaitvision.web.worker import DEFAULT_ANALYZE, _scrub, headline_metrics
+from gaitvision.web.worker import DEFAULT_ANALYZE, _scrub, analysis_kwargs, headline_metrics
 
 log = logging.getLogger("gaitvision.web")
 
@@ -312,15 +312,7 @@ class CeleryQueue(JobQueue):
     def _publish(self, job, run_id: str) -> None:
         for item in job.inputs:
             self.storage.put_clip(job.id, item["file"], self.store.upload_dir(job.id) / item["file"])
-        kwargs = dict(self.analyze_kwargs, views=[i["view"] for i in job.inputs],
-                      height_cm=job.height_cm, speed_kmh=job.speed_kmh,
-                      runner_name=job.runner_name, notes=job.notes)
-        names = [i.get("name") for i in job.inputs]
-        if any(names):
-            kwargs["clip_names"] = names
-        scales = {i["time_scale"] for i in job.inputs if i.get("time_scale")}
-        if scales:  # the upload form's slow-motion factor, as the local backend passes it
-            kwargs["time_scale"] = scales.pop()
+        kwargs = dict(self.analyze_kwargs, **analysis_kwargs(job))  # as the local backend's
         payload = {"job_id": job.id, "run_id": run_id, "inputs": job.inputs, "kwargs": kwargs,
                    "analyze": self.analyze, "storage": self.storage.url,
                    "heartbeat_s": self.heartbeat_s, "claim_ttl_s": self.claim_ttl_s}
