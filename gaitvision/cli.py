@@ -48,6 +48,27 @@ def _positive(text: str) -> float:
     return value
 
 
+def _add_scale_commands(sub) -> None:
+    """``worker`` and ``batch``: analyses on other machines, many clips at once."""
+    wk = sub.add_parser("worker", help="run analyses for a web app or batch (Celery over Redis)")
+    wk.add_argument("--broker", required=True, help="redis://HOST:PORT/0")
+    wk.add_argument("--concurrency", type=int, default=1, help="analyses at once (default 1)")
+    wk.add_argument("--storage", default=None,
+                    help="this machine's path or URL of the shared storage (default: as the web app says)")
+    wk.add_argument("--hostname", default=None, help="worker name (default: celery@HOST)")
+
+    bt = sub.add_parser("batch", help="analyse many clips into one output folder (resumable)")
+    bt.add_argument("inputs", nargs="+", metavar="INPUT",
+                    help="clips, folders of clips, or a CSV (runner_name, height_cm, speed_kmh, side, rear)")
+    bt.add_argument("--out", required=True, help="output folder (one result folder per clip + summary.csv)")
+    bt.add_argument("--jobs", type=int, default=1, help="analyses at once on this machine (default 1)")
+    bt.add_argument("--broker", default=None, help="run on Celery workers instead (redis://HOST:PORT/0)")
+    bt.add_argument("--storage", default=None, help="with --broker: shared folder or s3://BUCKET/PREFIX")
+    bt.add_argument("--height-cm", type=_positive, default=None, help="for every clip without its own")
+    bt.add_argument("--speed-kmh", type=_positive, default=None, help="for every clip without its own")
+    bt.add_argument("--no-render", action="store_true", help="data files only")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser (exposed for documentation and tests)."""
     p = argparse.ArgumentParser(prog="gaitvision", description="Running-form analysis from a phone video.")
@@ -107,6 +128,14 @@ def build_parser() -> argparse.ArgumentParser:
     srv.add_argument("--token", default=None, help="required when binding beyond 127.0.0.1")
     srv.add_argument("--max-upload-mb", type=int, default=2048)
     srv.add_argument("--workers", type=int, default=None, help="analyses run at once")
+    srv.add_argument("--queue", choices=("local", "celery"), default="local",
+                     help="local worker processes (default) or Celery workers (--broker)")
+    srv.add_argument("--broker", default=None, help="redis://HOST:PORT/0 for --queue celery")
+    srv.add_argument("--storage", default=None,
+                     help="clips/results for Celery workers: a shared folder or s3://BUCKET/PREFIX "
+                          "(default: the data folder)")
+
+    _add_scale_commands(sub)
     return p
 
 
@@ -198,8 +227,26 @@ def _cmd_serve(args, bars) -> int:
     from gaitvision.web import serve
 
     serve(host=args.host, port=args.port, data_dir=args.data_dir, token=args.token,
-          max_upload_mb=args.max_upload_mb, workers=args.workers)
+          max_upload_mb=args.max_upload_mb, workers=args.workers, queue=args.queue,
+          broker=args.broker, storage=args.storage)
     return 0
+
+
+def _cmd_worker(args, bars) -> int:
+    from gaitvision.web.celery_queue import run_worker
+
+    run_worker(args.broker, args.concurrency, storage=args.storage, hostname=args.hostname)
+    return 0
+
+
+def _cmd_batch(args, bars) -> int:
+    from gaitvision.batch import print_outcome, run_batch
+
+    outcome = run_batch(args.inputs, args.out, jobs=args.jobs, broker=args.broker,
+                        storage=args.storage, height_cm=args.height_cm, speed_kmh=args.speed_kmh,
+                        render=not args.no_render, show_progress=not args.quiet)
+    print_outcome(outcome)
+    return 1 if outcome.failed else 0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -207,7 +254,8 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     bars = _Bars(enabled=not args.quiet)
     handler = {"pose": _cmd_pose, "analyze": _cmd_analyze, "report": _cmd_report,
-               "serve": _cmd_serve, "compare": _cmd_compare}[args.command]
+               "serve": _cmd_serve, "compare": _cmd_compare, "worker": _cmd_worker,
+               "batch": _cmd_batch}[args.command]
     try:
         return handler(args, bars)
     except GaitVisionError as exc:

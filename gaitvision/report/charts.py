@@ -11,6 +11,7 @@ are chosen for print: 7.5 x 4.2 in at 9-11 pt text.
 from __future__ import annotations
 
 import io
+import json
 import logging
 import math
 import os
@@ -371,9 +372,66 @@ def pdf_bytes(fig: Figure) -> bytes:
     return buf.getvalue()
 
 
-def write_charts(analysis: GaitAnalysis, folder: Path) -> list[tuple[Path, str]]:
-    """``charts/{stem}.png`` for every chart of the view; returns (path, label)."""
-    out = []
+#: Written beside the PNGs by :func:`write_charts` for the PDF report, which reads and
+#: removes them: the list of charts, and each chart's vector page.
+VECTOR_INDEX = ".vector.json"
+
+
+def vector_path(folder: Path, stem: str) -> Path:
+    """Where :func:`write_charts` leaves a chart's vector page for the PDF report."""
+    return Path(folder) / f".{stem}.vector.pdf"
+
+
+def freeze_layout(fig: Figure, drawn: bool = False) -> Figure:
+    """Lay the figure out once at :data:`DPI` (as its PNG is) and keep that layout.
+
+    The vector page then shows exactly the PNG's layout (tick choices depend on it), and
+    saving it does not run the layout engine again.
+    """
+    if not drawn:
+        fig.draw_without_rendering()
+    fig.set_layout_engine("none")
+    return fig
+
+
+def write_charts(analysis: GaitAnalysis, folder: Path, *, vector: bool = True
+                 ) -> list[tuple[Path, str]]:
+    """``charts/{stem}.png`` for every chart of the view; returns (path, label).
+
+    Each chart is built and laid out once: the same figure is saved as the PNG and (with
+    ``vector``) as the one-page vector PDF the report stamps in (hidden files listed in
+    :data:`VECTOR_INDEX`, consumed by :func:`gaitvision.report.pdf.render_pdf`), with
+    its layout frozen after the PNG so the PDF save does not lay it out again.
+    """
+    folder = Path(folder)
+    out, index = [], []
     for stem, lab, fig in figures(analysis):
-        out.append((save_png(fig, Path(folder) / f"{stem}.png"), lab))
+        out.append((save_png(fig, folder / f"{stem}.png"), lab))
+        if vector:
+            freeze_layout(fig, drawn=True)
+            tmp = vector_path(folder, stem).with_suffix(".part")
+            tmp.write_bytes(pdf_bytes(fig))
+            os.replace(tmp, vector_path(folder, stem))
+            w, h = fig.get_size_inches()
+            index.append({"stem": stem, "label": lab, "w": float(w), "h": float(h)})
+        plt.close(fig)
+    if vector:
+        (folder / VECTOR_INDEX).write_text(json.dumps(index), encoding="utf-8")
     return out
+
+
+def take_vectors(folder: Path) -> list[tuple[str, str, float, float, bytes]] | None:
+    """The vector pages :func:`write_charts` left in ``folder`` (stem, label, w, h, bytes),
+    removing them; None when there are none (the caller draws the charts itself)."""
+    folder = Path(folder)
+    index_path = folder / VECTOR_INDEX
+    try:
+        index = json.loads(index_path.read_text(encoding="utf-8"))
+        pages = [(e["stem"], e["label"], e["w"], e["h"], vector_path(folder, e["stem"]).read_bytes())
+                 for e in index]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    for e in index:
+        vector_path(folder, e["stem"]).unlink(missing_ok=True)
+    index_path.unlink(missing_ok=True)
+    return pages

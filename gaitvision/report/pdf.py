@@ -127,15 +127,30 @@ def _numbered_canvas(footer: str):
     return NumberedCanvas
 
 
-def charts_section(a: GaitAnalysis, st, width: float, slots: list, vector: bool) -> list:
-    out = [Paragraph(f"{a.view.capitalize()} view: charts", st["h1"])]
+def _chart_pages(a: GaitAnalysis, vdir: Path | None, vector: bool):
+    """(width in, height in, vector page or None, figure or None) per chart: the pages
+    :func:`gaitvision.report.charts.write_charts` already made when present (each chart
+    is drawn once per report), else freshly drawn figures."""
+    made = charts.take_vectors(vdir / "charts") if (vector and vdir is not None) else None
+    if made is not None:
+        return [(w, h, data, None) for _stem, _lab, w, h, data in made]
+    out = []
     for _stem, _lab, fig in charts.figures(a):
         fw, fh = fig.get_size_inches()
+        page = charts.pdf_bytes(charts.freeze_layout(fig)) if vector else None
+        out.append((fw, fh, page, fig))
+    return out
+
+
+def charts_section(a: GaitAnalysis, st, width: float, slots: list, vector: bool,
+                   vdir: Path | None = None) -> list:
+    out = [Paragraph(f"{a.view.capitalize()} view: charts", st["h1"])]
+    for fw, fh, page, fig in _chart_pages(a, vdir, vector):
         h = width * fh / fw
         slot = _Slot(key=len(slots))
         png = None
         if vector:
-            slots.append((slot, charts.pdf_bytes(fig)))
+            slots.append((slot, page))
         else:
             buf = io.BytesIO()
             fig.savefig(buf, format="png", dpi=200)
@@ -210,7 +225,7 @@ def render_pdf(views: list[tuple[GaitAnalysis, Path]], out_pdf: str | os.PathLik
         story.append(PageBreak())
         story += keyframes_section(a, vdir, st, width)
         story.append(CondPageBreak(120 * mm))
-        story += charts_section(a, st, width, slots, vector)
+        story += charts_section(a, st, width, slots, vector, vdir)
         story.append(CondPageBreak(60 * mm))
         story += stride_table(a, st, width)
         story.append(CondPageBreak(50 * mm))

@@ -149,6 +149,38 @@ def _dim(c):
 
 
 # --------------------------------------------------------------------------- the pass
+def _frame_image(img: np.ndarray, out_w: int, out_h: int) -> np.ndarray:
+    """The decoded frame cropped to the (even) output size, writable for drawing."""
+    if img.shape[1] != out_w or img.shape[0] != out_h:
+        img = np.ascontiguousarray(img[:out_h, :out_w])
+    return img if img.flags.writeable else img.copy()
+
+
+def _capture(ann: Annotator, img: np.ndarray, row: int, t: float, shots: list, loops: list,
+             xy_scaled: np.ndarray, slowmo_factor: float, size: tuple[int, int]) -> None:
+    """Before the frame is annotated: key-frame crops due at this row, loop frames."""
+    out_w, out_h = size
+    for sh in shots:
+        sh.box = runner_box(xy_scaled, out_w, out_h, margin=0.10, aspect=0.75)
+        x0, y0, x1, y1 = sh.box
+        sh.image = img[y0:y1, x0:x1].copy()
+    for plan in loops:
+        if row in plan.rows:
+            x0, y0, x1, y1 = plan.box
+            plan.writer.write(draw_loop_frame(ann, img[y0:y1, x0:x1].copy(), row, t, plan,
+                                              slowmo_factor))
+            plan.frames += 1
+
+
+def _close_loops(loops: list, result: ViewRender) -> None:
+    for plan in loops:
+        if plan.frames:
+            result.loops[plan.side] = plan.writer.close()
+            result.loop_frames[plan.side] = plan.frames
+        else:
+            plan.writer.abort()
+
+
 def render_videos(analysis: GaitAnalysis, track: PoseTrack, video_path, view_dir: Path, *,
                   slowmo_factor: float = 0.25, progress: ProgressCallback | None = None,
                   max_side: int = MAX_SIDE, stage: str = "rendering",
@@ -182,38 +214,18 @@ def render_videos(analysis: GaitAnalysis, track: PoseTrack, video_path, view_dir
             plan.path = view_dir / f"loop_{plan.side}.mp4"
             plan.writer = H264Writer(plan.path, bw, bh, fps * slowmo_factor)
         for k, fr in enumerate(iter_frames(video_path, max_side=max_side)):
-            img = fr.image
-            if img.shape[1] != out_w or img.shape[0] != out_h:
-                img = np.ascontiguousarray(img[:out_h, :out_w])
-            if not img.flags.writeable:
-                img = img.copy()
+            img = _frame_image(fr.image, out_w, out_h)
             row = row_of.get(fr.index)
-            t = fr.time_s
             if row is not None:
-                for sh in shot_rows.get(row, []):
-                    sh.box = runner_box(track.xy[row] * scale, out_w, out_h, margin=0.10,
-                                        aspect=0.75)
-                    x0, y0, x1, y1 = sh.box
-                    sh.image = img[y0:y1, x0:x1].copy()
-                for plan in loops:
-                    if row in plan.rows:
-                        x0, y0, x1, y1 = plan.box
-                        frame = draw_loop_frame(ann, img[y0:y1, x0:x1].copy(), row, t, plan,
-                                                slowmo_factor)
-                        plan.writer.write(frame)
-                        plan.frames += 1
-            ann.draw_frame(img, row, t)
-            writer.write(img, t)
+                _capture(ann, img, row, fr.time_s, shot_rows.get(row, []), loops,
+                         track.xy[row] * scale, slowmo_factor, (out_w, out_h))
+            ann.draw_frame(img, row, fr.time_s)
+            writer.write(img, fr.time_s)
             if k % 10 == 0:
                 report(progress, stage, lo + (hi - lo) * 0.95 * min(1.0, k / n_expected))
         result.frames = writer.n_frames
         result.annotated = writer.close()
-        for plan in loops:
-            if plan.frames:
-                result.loops[plan.side] = plan.writer.close()
-                result.loop_frames[plan.side] = plan.frames
-            else:
-                plan.writer.abort()
+        _close_loops(loops, result)
     except BaseException:
         writer.abort()
         for plan in loops:

@@ -50,7 +50,8 @@ def create_app(*args, **kwargs):
 def serve(host: str = DEFAULT_HOST, port: int = DEFAULT_PORT,
           data_dir: str | os.PathLike | None = None, token: str | None = None,
           max_upload_mb: float | None = 2048, workers: int | None = 1, *,
-          analyze: Callable | str | None = None, log_level: str = "info") -> None:
+          analyze: Callable | str | None = None, log_level: str = "info",
+          queue: str = "local", broker: str | None = None, storage: str | None = None) -> None:
     """Run the web app until interrupted (Ctrl+C).
 
     Parameters
@@ -67,6 +68,11 @@ def serve(host: str = DEFAULT_HOST, port: int = DEFAULT_PORT,
     workers : analyses run at the same time, each in its own process (default 1: one
         analysis already uses every core for pose).
     analyze : the analysis function (``module:function``); for tests only.
+    queue : ``"local"`` (default: worker processes on this machine) or ``"celery"``
+        (analyses on ``gaitvision worker`` machines; needs ``broker``).
+    broker : ``redis://HOST:PORT/DB`` for the Celery queue.
+    storage : where Celery workers find clips and put results (a folder they all mount,
+        or ``s3://BUCKET/PREFIX``); default the data folder.
 
     Raises
     ------
@@ -112,14 +118,33 @@ def serve(host: str = DEFAULT_HOST, port: int = DEFAULT_PORT,
         ) from None
     # On loopback without a token, insist on a loopback Host header (DNS rebinding).
     allowed_hosts = LOOPBACK_NAMES if (is_loopback(host) and not token) else None
+    job_queue = _make_queue(queue, data, broker, storage, analyze)
     app = create_app(data, token=token, max_upload_mb=max_upload_mb, workers=int(workers),
-                     analyze=analyze, allowed_hosts=allowed_hosts)
+                     analyze=analyze, allowed_hosts=allowed_hosts, queue=job_queue)
     shown = f"[{host}]" if ":" in host else host
     print(f"gaitvision web app: http://{shown}:{port}/  (data in {data.resolve()})", flush=True)
     if token:
         print("An access token is required: open the page with ?token=<your token>.", flush=True)
     uvicorn.run(app, host=host, port=int(port), log_level=log_level,
                 timeout_graceful_shutdown=5)
+
+
+def _make_queue(queue: str, data: Path, broker: str | None, storage: str | None,
+                analyze: Callable | str | None):
+    """The job backend for ``serve --queue``; None means the app's local default."""
+    if queue in (None, "local"):
+        if broker or storage:
+            raise GaitVisionError("--broker and --storage go with --queue celery.")
+        return None
+    if queue != "celery":
+        raise GaitVisionError(f"unknown --queue {queue!r}: use local or celery.")
+    if not broker:
+        raise GaitVisionError("--queue celery needs --broker redis://HOST:PORT/0.")
+    from gaitvision.web.celery_queue import CeleryQueue
+    from gaitvision.web.store import JobStore
+    from gaitvision.web.worker import callable_spec
+
+    return CeleryQueue(JobStore(data), broker, storage=storage, analyze=callable_spec(analyze))
 
 
 __all__ = ["serve", "create_app", "default_data_dir", "is_loopback"]

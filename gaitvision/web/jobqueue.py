@@ -3,9 +3,9 @@
 The web layer only calls :class:`JobQueue` methods. The local backend uses the SQLite
 job table as its queue (a job is claimed by an atomic ``UPDATE ... RETURNING``), and
 runs each claimed job in a fresh process (``spawn``), so a heavy or crashing analysis
-never blocks or takes down the server. A distributed backend (several machines
-sharing a broker) implements the same four methods: ``submit`` publishes the job id,
-remote workers call :func:`gaitvision.web.worker.run_job` against shared storage.
+never blocks or takes down the server. The distributed backend,
+:class:`gaitvision.web.celery_queue.CeleryQueue` (Celery workers over Redis, clips and
+results through :mod:`gaitvision.storage`), implements the same four methods.
 """
 
 from __future__ import annotations

@@ -1,8 +1,9 @@
 """Run one analysis job: the code a worker process executes.
 
-Everything a worker needs is in the job row and the job folder, so the same
-:func:`run_job` serves the local process pool and a future remote worker that shares
-the data folder and the database (or a broker that hands it the job id).
+Everything a local worker needs is in the job row and the job folder. Remote workers
+(:mod:`gaitvision.web.celery_queue`) get the job in the task message instead and never
+touch the job table; they share :func:`headline_metrics`, :func:`resolve_callable` and
+the error scrubbing with this module.
 """
 
 from __future__ import annotations
@@ -123,6 +124,19 @@ def process_main(data_dir: str, job_id: str, run_id: str, analyze: str, parent_p
     run_job(data_dir, job_id, run_id, analyze)
 
 
+def analysis_kwargs(job) -> dict:
+    """The analysis's keyword arguments from a job row (every backend passes the same)."""
+    kwargs = dict(views=[item["view"] for item in job.inputs], height_cm=job.height_cm,
+                  speed_kmh=job.speed_kmh, runner_name=job.runner_name, notes=job.notes)
+    names = [item.get("name") for item in job.inputs]
+    if any(names):
+        kwargs["clip_names"] = names
+    scales = {item["time_scale"] for item in job.inputs if item.get("time_scale")}
+    if scales:  # the upload form's slow-motion factor (coach, issue 15)
+        kwargs["time_scale"] = scales.pop()
+    return kwargs
+
+
 def run_job(data_dir: str | os.PathLike, job_id: str, run_id: str, analyze: str = DEFAULT_ANALYZE,
             *, workers: int | None = None) -> str:
     """Analyse one claimed job; records progress, the result or a one-line error.
@@ -154,17 +168,9 @@ def run_job(data_dir: str | os.PathLike, job_id: str, run_id: str, analyze: str 
     # Paths relative to the job folder (we chdir there below): what the result files
     # record about the clip (metrics.json "video.path") then does not reveal the data folder.
     videos = [Path("uploads") / item["file"] for item in job.inputs]
-    views = [item["view"] for item in job.inputs]
-    kwargs = dict(views=views, height_cm=job.height_cm, speed_kmh=job.speed_kmh,
-                  runner_name=job.runner_name, notes=job.notes, progress=progress)
-    names = [item.get("name") for item in job.inputs]
-    if any(names):
-        kwargs["clip_names"] = names
+    kwargs = dict(analysis_kwargs(job), progress=progress)
     if workers is not None:
         kwargs["workers"] = workers
-    scales = {item["time_scale"] for item in job.inputs if item.get("time_scale")}
-    if scales:  # the upload form's slow-motion factor (coach, issue 15)
-        kwargs["time_scale"] = scales.pop()
     started = time.monotonic()
     cwd = os.getcwd()
     try:
