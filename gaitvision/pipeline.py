@@ -28,10 +28,12 @@ from pathlib import Path
 from gaitvision.errors import GaitVisionError
 from gaitvision.filtering import clean_track
 from gaitvision.kinematics import GaitAnalysis
+from gaitvision.kinematics.gating import SlowedClipDetector, retime_track
 from gaitvision.pose.estimate import estimate_pose
 from gaitvision.pose.track import PoseTrack
 from gaitvision.pose.tracking import label_track
 from gaitvision.progress import ProgressCallback, report, scaled
+from gaitvision.video.ingest import slowed_by_metadata
 
 RESULT_SCHEMA = "gaitvision.result/1"
 
@@ -79,6 +81,7 @@ def analyze(
     page_size: str = "A4",
     use_cache: bool = True,
     progress: ProgressCallback | None = None,
+    time_scale: float = 1.0,
 ) -> AnalysisResult:
     """Analyse one clip, or a side and a rear clip of the same run.
 
@@ -110,6 +113,11 @@ def analyze(
         Reuse cached pose tracks.
     progress : callable, optional
         ``progress(stage, fraction)`` with stages decoding, pose, kinematics, rendering.
+    time_scale : float
+        The clips' motion is slowed this many times (a phone's slow-motion export: 4 for
+        120 fps played at 30); frame times are divided by it, so every result is in real
+        time. A clip that looks slowed while this is 1 is refused with the likely factor
+        (:class:`~gaitvision.kinematics.gating.SlowedClipDetector`).
 
     Returns
     -------
@@ -134,7 +142,10 @@ def analyze(
     for k, (video, view) in enumerate(zip(videos, views)):
         raw = estimate_pose(video, workers=workers, use_cache=use_cache,
                             progress=scaled(progress, k / n, (k + 1) / n))
+        raw = retime_track(raw, time_scale)
         labelled = label_track(raw, view=view)
+        SlowedClipDetector().check(
+            labelled, slowed_by_metadata(raw.video) if time_scale == 1.0 else None)
         track = clean_track(labelled)
         folder = _folder_for(track.view.view)
         if any(r.view == folder for r in results):
@@ -145,6 +156,8 @@ def analyze(
         report(progress, "kinematics", k / n)
         analysis = analyze_gait(track, raw=labelled, height_cm=height_cm, speed_kmh=speed_kmh,
                                 progress=scaled(progress, k / n, (k + 1) / n))
+        if time_scale != 1.0:
+            analysis.video["time_scale"] = float(time_scale)
         if clip_names is not None and k < len(clip_names) and clip_names[k]:
             analysis.video["name"] = Path(str(clip_names[k])).name
         results.append(ViewResult(folder, str(video.resolve()), track, analysis))

@@ -73,3 +73,100 @@ def froude_number(bf, leg_m: float) -> float:
         return float("nan")
     v = abs(np.polyfit(bf.t[ok], x[ok], 1)[0])  # leg lengths / s
     return float(v * v * leg_m / 9.81)
+
+
+# ------------------------------------------------------------------ slowed clips
+def retime_track(track, time_scale: float):
+    """The track in real time: a clip whose motion is slowed ``time_scale`` times.
+
+    Phones export slow motion by storing frames captured at 120 or 240 fps at 30 fps,
+    so the motion plays 4 or 8 times slower; dividing the frame times by that factor
+    restores real time (the frames and their numbers stay as they are).
+    """
+    if time_scale == 1.0:
+        return track
+    return track.copy(times=np.asarray(track.times, float) / float(time_scale))
+
+
+class SlowedClipDetector:
+    """Tells a run played slower than real time from a walk, and names the factor.
+
+    No adult runs on a treadmill at fewer than about 130 steps/min (elite runners
+    155-203 spm, Lieberman et al. 2015; walking is 90-125 spm): a clip whose feet
+    repeat at fewer than ``min_running_spm`` steps/min is either a walk or a run
+    played slowly. Which one is decided by the motion, not its pace: the clip is
+    retimed by the likely factor and analysed; only if it then passes every running
+    check (flight phase, regular strides) is it called a slowed run. The factor comes
+    from the capture-rate tag the phone wrote, when it did
+    (:func:`gaitvision.video.ingest.slowed_by_metadata`), otherwise it is the one of
+    ``factors`` (the ratios of phone capture rates to 30 fps playback) that puts the
+    cadence nearest ``typical_spm``.
+
+    Parameters
+    ----------
+    min_running_spm : float
+        Cadence under which a clip is checked for slowed motion.
+    typical_spm : float
+        Cadence a slowed run is assumed to have, to choose the factor.
+    factors : tuple of float
+        Factors to choose from.
+    max_stride_s : float
+        Longest stride period searched (seconds of the file's time).
+    """
+
+    def __init__(self, min_running_spm: float = 100.0, typical_spm: float = 170.0,
+                 factors: tuple[float, ...] = (2, 3, 4, 5, 6, 8, 10, 16),
+                 max_stride_s: float = 12.0) -> None:
+        self.min_running_spm = min_running_spm
+        self.typical_spm = typical_spm
+        self.factors = factors
+        self.max_stride_s = max_stride_s
+
+    def cadence(self, track) -> float:
+        """Steps/min of the feet's periodic motion in the track's time (NaN if unclear)."""
+        from gaitvision.kinematics.geometry import body_frame
+        from gaitvision.kinematics.sequence import stride_period
+        from gaitvision.landmarks import HEEL
+
+        est = track.view
+        view = est.view if est is not None else "side"
+        direction = est.direction if est is not None else None
+        bf = body_frame(track.times, track.xy, track.visibility, track.frame_size, view,
+                        direction)
+        axis = 0 if view == "side" else 1
+        stride_s = stride_period(bf.t, [bf.p[:, HEEL[f], axis] for f in SIDES],
+                                 hi=self.max_stride_s)
+        return 120.0 / stride_s if np.isfinite(stride_s) and stride_s > 0 else float("nan")
+
+    def factor(self, cadence: float, metadata_factor: float | None) -> float:
+        """The likely slow-down factor: the phone's tag, else the nearest common one."""
+        if metadata_factor:
+            return float(metadata_factor)
+        return float(min(self.factors,
+                         key=lambda f: abs(np.log(cadence * f / self.typical_spm))))
+
+    def check(self, track, metadata_factor: float | None = None) -> None:
+        """Raise :class:`SlowMotionError` when ``track`` is a run played slowly.
+
+        ``track`` is the labelled track in the file's time (after any time scale the
+        user gave). Nothing happens for a clip at running pace, or for a slow clip that
+        does not turn into a run when retimed (a walk: the ordinary checks refuse it).
+        """
+        from gaitvision.errors import GaitVisionError, SlowMotionError
+        from gaitvision.kinematics.gait import analyze_gait
+
+        cad = self.cadence(track)
+        if not np.isfinite(cad) or cad >= self.min_running_spm:
+            return
+        factor = self.factor(cad, metadata_factor)
+        try:
+            analyze_gait(retime_track(track, factor), on_walking="raise")
+        except GaitVisionError:
+            return
+        tag = (f"; the file says it was captured at {factor:g}x its playback rate"
+               if metadata_factor else "")
+        raise SlowMotionError(
+            f"the motion looks slowed down about {factor:g}x (a stride takes "
+            f"{120.0 / cad:.1f} s, {cad:.0f} steps/min, slower than any run, yet the movement "
+            f"is a run's{tag}); if this is a slow-motion export, analyse it with time scale "
+            f"{factor:g} (--time-scale {factor:g}).", factor)

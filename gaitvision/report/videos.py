@@ -172,6 +172,7 @@ def render_videos(analysis: GaitAnalysis, track: PoseTrack, video_path, view_dir
     for sh in shots:
         shot_rows.setdefault(sh.row, []).append(sh)
     row_of = {int(fi): i for i, fi in enumerate(track.frame_index)}
+    time_scale = float(analysis.video.get("time_scale") or 1.0)
     n_expected = max(1, int(analysis.video.get("n_frames") or track.n_frames))
     result = ViewRender(fps=fps, slowmo_fps=fps * slowmo_factor)
     lo, hi = progress_span
@@ -188,7 +189,7 @@ def render_videos(analysis: GaitAnalysis, track: PoseTrack, video_path, view_dir
             if not img.flags.writeable:
                 img = img.copy()
             row = row_of.get(fr.index)
-            t = fr.time_s
+            t = fr.time_s / time_scale  # analysis times are real time (slowed clips)
             if row is not None:
                 for sh in shot_rows.get(row, []):
                     sh.box = runner_box(track.xy[row] * scale, out_w, out_h, margin=0.10,
