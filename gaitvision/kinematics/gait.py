@@ -36,6 +36,7 @@ from gaitvision.kinematics.gating import (
 from gaitvision.kinematics.geometry import LEG_POINTS, body_frame, rear_series, side_series
 from gaitvision.kinematics.legs import bridge_leg_glitches, repair_leg_swaps
 from gaitvision.kinematics.midstance import midstances, symmetric_contacts
+from gaitvision.kinematics.plausibility import StrideGates
 from gaitvision.kinematics.rear import camera_roll, drop_series
 from gaitvision.kinematics.rear import stride_metrics as rear_metrics
 from gaitvision.kinematics.sequence import (
@@ -184,6 +185,7 @@ def analyze_gait(track: PoseTrack, *, raw: PoseTrack | None = None, view: str | 
             rec.mid_s = midstance(bf, s)
             per_side[s.foot].append(rec)
             strides.append(rec)
+        StrideGates().apply(strides, bf, quality, vname, treadmill)
         exclude_irregular(strides, quality)
         if vname == "rear":
             note_hidden_wrists(bf, series, seq, quality)

@@ -1,0 +1,205 @@
+"""Per-stride plausibility gates: a stride no runner can have is left out, with its reason.
+
+A coach who sees one impossible number stops trusting all of them. Before anything is
+averaged, each stride is checked:
+
+* **Metric gates**: each per-stride value against its metric's physiological range
+  (``MetricDef.gate`` in :mod:`.reference`, in the metric's unit). A knee "bent -75 deg"
+  at contact is a keypoint on the wrong leg, not a runner.
+* **Segment lengths**: thigh (hip-knee) and shank (knee-ankle) of both legs at the
+  stride's contact, midstance and toe-off, each within ``segment_tol`` of that
+  segment's median over the clip. Bones do not change length; a segment that does has
+  a keypoint on the other leg or off the body. Side view: the legs swing in the image
+  plane, so their length changes little when the camera is square to the belt.
+* **Belt line** (side view, treadmill): the stance foot rides the belt backward. A
+  stance whose foot does not move back by ``belt_min_legs`` leg lengths between 20 and
+  80 % of the contact, or rises and falls by more than ``belt_max_rise_legs``, belongs
+  to a misplaced contact or to the other foot.
+
+An excluded stride keeps its values in ``strides.csv`` / ``metrics.json`` with the
+reason in ``excluded``; the quality notes count them by reason.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import numpy as np
+
+from gaitvision.kinematics.analysis import Quality, StrideRecord
+from gaitvision.kinematics.reference import METRICS
+from gaitvision.landmarks import ANKLE, HEEL, HIP, KNEE, SIDES
+
+#: The leg segments checked, as (name, proximal landmark, distal landmark) per side.
+SEGMENTS = {"thigh": (HIP, KNEE), "shank": (KNEE, ANKLE)}
+
+
+# TEMPORARY, until MetricDef.gate (issue 13) reaches main: the same values as the
+# registry's; removed when it lands, so that gates are defined once, with the metric.
+_GATES_UNTIL_REGISTRY = {
+    "cadence_spm": (110.0, 250.0), "step_time_ms": (240.0, 550.0),
+    "contact_time_ms": (80.0, 500.0), "flight_time_ms": (-50.0, 250.0),
+    "duty_factor_pct": (15.0, 60.0), "knee_flexion_ic_deg": (-5.0, 50.0),
+    "knee_flexion_stance_peak_deg": (10.0, 75.0), "hip_extension_peak_deg": (-15.0, 50.0),
+    "hip_extension_vs_trunk_peak_deg": (-15.0, 60.0), "tibia_angle_ic_deg": (-25.0, 35.0),
+    "overstride_leg_lengths": (-0.25, 0.6), "overstride_cm": (-25.0, 55.0),
+    "foot_strike_angle_deg": (-30.0, 40.0), "trunk_lean_deg": (-15.0, 35.0),
+    "vertical_oscillation_leg_lengths": (0.01, 0.3), "vertical_oscillation_cm": (1.0, 25.0),
+    "pelvic_drop_peak_deg": (-15.0, 25.0), "arm_crossover_shoulder_widths": (-1.5, 1.5),
+    "step_width_leg_lengths": (-0.35, 0.35),
+}
+
+
+def gate_of(name: str) -> tuple[float, float] | None:
+    """The per-stride plausibility range of a metric, from the metric registry."""
+    m = METRICS.get(name)
+    if m is None:
+        return None
+    if hasattr(m, "gate"):
+        return m.gate
+    return _GATES_UNTIL_REGISTRY.get(name)
+
+
+def gate_reason(name: str, value: float) -> str | None:
+    """Why ``value`` of metric ``name`` cannot be a running stride's, or None."""
+    gate = gate_of(name)
+    if gate is None or value is None or not np.isfinite(value):
+        return None
+    lo, hi = gate
+    if lo <= value <= hi:
+        return None
+    m = METRICS[name]
+    return (f"{m.label.lower()} {value:.{max(0, m_decimals(m))}f} {m.unit} is outside the "
+            f"plausible {lo:g} to {hi:g} {m.unit}")
+
+
+def m_decimals(m) -> int:
+    """Decimals to print a metric's value with (registry's, else by unit)."""
+    return int(getattr(m, "decimals", {"ms": 0, "leg lengths": 3}.get(m.unit, 1)))
+
+
+def segment_lengths(bf) -> dict[tuple[str, str], np.ndarray]:
+    """(side, segment) -> per-frame length (leg lengths) of thigh and shank."""
+    out = {}
+    for side in SIDES:
+        for seg, (a, b) in SEGMENTS.items():
+            out[(side, seg)] = np.linalg.norm(bf.p[:, b[side]] - bf.p[:, a[side]], axis=1)
+    return out
+
+
+class StrideGates:
+    """Applies the plausibility gates to every stride (see the module docstring).
+
+    Parameters
+    ----------
+    segment_tol : float
+        Largest relative deviation of a segment's length from its clip median.
+    belt_min_legs : float
+        Side view: least backward travel (leg lengths) of the stance foot between 20
+        and 80 % of the contact. At 8 km/h and 250 ms of contact the belt carries the
+        foot about half a leg length back in that span.
+    belt_max_rise_legs : float
+        Side view: largest vertical range of the stance foot over that span.
+    """
+
+    def __init__(self, segment_tol: float = 0.25, belt_min_legs: float = 0.1,
+                 belt_max_rise_legs: float = 0.15) -> None:
+        self.segment_tol = segment_tol
+        self.belt_min_legs = belt_min_legs
+        self.belt_max_rise_legs = belt_max_rise_legs
+
+    def apply(self, strides: list[StrideRecord], bf, quality: Quality, view: str,
+              treadmill: bool = True) -> None:
+        """Set ``excluded`` on each failing stride and count them in ``quality.notes``."""
+        seg = segment_lengths(bf)
+        medians = {k: float(np.nanmedian(v)) if np.isfinite(v).any() else np.nan
+                   for k, v in seg.items()}
+        kinds: Counter = Counter()
+        for rec in strides:
+            if rec.excluded is not None:
+                continue
+            reason, kind = self._metric_reason(rec)
+            if reason is None:
+                reason, kind = self._segment_reason(rec, bf, seg, medians), "segment"
+            if reason is None and view == "side" and treadmill:
+                reason, kind = self._belt_reason(rec, bf), "belt"
+            if reason is not None:
+                rec.excluded = reason
+                kinds[kind] += 1
+        if kinds:
+            quality.notes.append(_gate_note(kinds))
+
+    @staticmethod
+    def _metric_reason(rec: StrideRecord) -> tuple[str | None, str]:
+        for name, value in rec.metrics.items():
+            reason = gate_reason(name, value)
+            if reason is not None:
+                return reason, "metric"
+        return None, ""
+
+    def _segment_reason(self, rec: StrideRecord, bf, seg: dict, medians: dict) -> str | None:
+        for phase, t in (("contact", rec.start_s), ("midstance", rec.mid_s),
+                         ("toe-off", rec.to_s)):
+            if not np.isfinite(t):
+                continue
+            i = int(np.argmin(np.abs(bf.t - t)))
+            for (side, name), lengths in seg.items():
+                med = medians[(side, name)]
+                ratio = lengths[i] / med if np.isfinite(med) and med > 0 else np.nan
+                if np.isfinite(ratio) and abs(ratio - 1) > self.segment_tol:
+                    return (f"{side} {name} {100 * ratio:.0f} % of its length over the clip at "
+                            f"{phase} (a keypoint on the other leg)")
+        return None
+
+    def _belt_reason(self, rec: StrideRecord, bf) -> str | None:
+        ic, to = rec.start_s, rec.to_s
+        if not (np.isfinite(ic) and np.isfinite(to)) or to <= ic:
+            return None
+        sel = (bf.t >= ic + 0.2 * (to - ic)) & (bf.t <= to - 0.2 * (to - ic))
+        foot = (bf.p[sel, ANKLE[rec.side]] + bf.p[sel, HEEL[rec.side]]) / 2
+        foot = foot[np.isfinite(foot).all(axis=1)]
+        if len(foot) < 2:
+            return None
+        back = foot[0, 0] - foot[-1, 0]
+        rise = float(np.ptp(foot[:, 1]))
+        if back < self.belt_min_legs:
+            return (f"the stance foot moved {back:+.2f} leg lengths back instead of riding the "
+                    "belt (a misplaced contact)")
+        if rise > self.belt_max_rise_legs:
+            return (f"the stance foot rose and fell {rise:.2f} leg lengths on the belt (a "
+                    "misplaced contact)")
+        return None
+
+
+def _gate_note(kinds: Counter) -> str:
+    words = {"metric": "a value no running stride can have",
+             "segment": "a thigh or shank far from its usual length (a keypoint on the other "
+                        "leg)",
+             "belt": "a stance foot that did not ride the belt"}
+    parts = [f"{n} for {words[k]}" for k, n in kinds.most_common()]
+    n = sum(kinds.values())
+    return (f"{n} stride{'' if n == 1 else 's'} failed a plausibility check and were left out of "
+            f"the averages: {'; '.join(parts)}")
+
+
+def representative_stride(strides: list[StrideRecord], side: str,
+                          names: tuple[str, ...] | None = None) -> StrideRecord | None:
+    """The side's stride closest to the side's median values, among the included ones.
+
+    Distance: the sum over metrics of ``|value - median| / spread`` (spread: the
+    metrics' median absolute deviation, at least a small floor so one steady metric does
+    not dominate), with the stride time as one of the metrics. Only strides that
+    passed every gate and were not excluded are candidates.
+    """
+    cands = [s for s in strides if s.side == side and s.excluded is None]
+    if not cands:
+        return None
+    names = names or tuple(sorted({k for s in cands for k in s.metrics}))
+    table = np.array([[s.duration_s] + [s.metrics.get(k, np.nan) for k in names]
+                      for s in cands], float)
+    med = np.nanmedian(table, axis=0)
+    mad = np.nanmedian(np.abs(table - med), axis=0)
+    floor = 0.02 * np.abs(med) + 1e-6
+    z = np.abs(table - med) / np.maximum(1.4826 * np.nan_to_num(mad), floor)
+    score = np.nansum(np.minimum(z, 10.0), axis=1)
+    return cands[int(np.argmin(score))]
