@@ -8,9 +8,10 @@ averaged, each stride is checked:
   at contact is a keypoint on the wrong leg, not a runner.
 * **Segment lengths**: thigh (hip-knee) and shank (knee-ankle) of both legs at the
   stride's contact, midstance and toe-off, each within ``segment_tol`` of that
-  segment's median over the clip. Bones do not change length; a segment that does has
-  a keypoint on the other leg or off the body. Side view: the legs swing in the image
-  plane, so their length changes little when the camera is square to the belt.
+  segment's median over the clip (side view). Bones do not change length; a segment
+  that does has a keypoint on the other leg or off the body. Side-on, the legs swing
+  in the image plane, so their length changes little; from behind, a flexed swing leg
+  is foreshortened and the check does not apply.
 * **Belt line** (side view, treadmill): the stance foot rides the belt backward. A
   stance whose foot does not move back by ``belt_min_legs`` leg lengths between 20 and
   80 % of the contact, or rises and falls by more than ``belt_max_rise_legs``, belongs
@@ -119,7 +120,7 @@ class StrideGates:
             if rec.excluded is not None:
                 continue
             reason, kind = self._metric_reason(rec)
-            if reason is None:
+            if reason is None and view == "side":
                 reason, kind = self._segment_reason(rec, bf, seg, medians), "segment"
             if reason is None and view == "side" and treadmill:
                 reason, kind = self._belt_reason(rec, bf), "belt"
@@ -197,6 +198,7 @@ def representative_stride(strides: list[StrideRecord], side: str,
     names = names or tuple(sorted({k for s in cands for k in s.metrics}))
     table = np.array([[s.duration_s] + [s.metrics.get(k, np.nan) for k in names]
                       for s in cands], float)
+    table = table[:, np.isfinite(table).any(axis=0)]
     med = np.nanmedian(table, axis=0)
     mad = np.nanmedian(np.abs(table - med), axis=0)
     floor = 0.02 * np.abs(med) + 1e-6
