@@ -169,7 +169,27 @@ def summaries(strides: list[StrideRecord], view: str, q: Quality, roll: float,
         Reliability().judge(out[name], vals, q)
     if view == "rear" and np.isfinite(roll):
         out["camera_roll_deg"] = summarize("camera_roll_deg", {"both": [roll]}, {})
+    _flag_biased_contacts(out, q)
     return out
+
+
+#: Metrics that rest on the contacts' exact timing.
+CONTACT_TIMING = ("contact_time_ms", "flight_time_ms", "duty_factor_pct")
+
+
+def _flag_biased_contacts(out: dict, q: Quality) -> None:
+    """A clip kept as a run although its contacts cover half the stride or more (the
+    body's motion showed a run, :class:`~.gating.PelvisPhase`): the contacts' timing is
+    biased, so the metrics resting on it are unreliable."""
+    duty = out.get("duty_factor_pct")
+    if duty is None or duty.both is None or duty.both.median < 50.0:
+        return
+    why = (f"contacts cover {duty.both.median:.0f} % of the stride, a walk's share, in a clip "
+           "whose body motion is a run's: the feet's contacts could not be timed within a "
+           "frame (small or blurred feet)")
+    for name in CONTACT_TIMING:
+        if name in out and out[name].flag != "unreliable":
+            mark_unreliable(out[name], why, q)
 
 
 

@@ -140,7 +140,7 @@ def analyze_gait(track: PoseTrack, *, raw: PoseTrack | None = None, view: str | 
     seq = build_sequence(contacts, vis, sequence_params, hidden=hidden, stride_s=stride_s)
     report(progress, "kinematics", 0.4)
     seen_s = float(np.sum(np.diff(track.times)[track.detected[1:]]))
-    reason = not_running_reason(seq, froude, leg_m, seen_s)
+    reason = not_running_reason(seq, froude, leg_m, seen_s, bf0)
     if reason is not None:
         seq.walking = True
         if on_walking == "raise":
