@@ -107,12 +107,12 @@ def _cmd_pose(args, bars) -> int:
     out = Path(args.out) if args.out else video.with_name(video.stem + "_pose")
     stats: list[PoseRunStats] = []
     t0 = time.perf_counter()
-    track = track_pose(video, start_s=args.start, end_s=args.end, view=args.view,
-                       direction=args.direction, workers=args.workers,
-                       use_cache=not args.no_cache, progress=bars, stats=stats)
+    product = track_pose(video, start_s=args.start, end_s=args.end, view=args.view,
+                         direction=args.direction, workers=args.workers,
+                         use_cache=not args.no_cache, progress=bars, stats=stats)
     bars.close()
-    out.mkdir(parents=True, exist_ok=True)
-    track.save(out / "pose.npz")
+    product.save(out)
+    track = product.cleaned
     track.to_csv(out / "keypoints.csv")
     v, c = track.view, track.cleaning
     direction = f", facing image-{v.direction}" if v.direction else ""
@@ -121,12 +121,14 @@ def _cmd_pose(args, bars) -> int:
     print(f"person found      {100 * track.detection_rate:.1f}% of frames"
           + (f"; {c.other_person_frames} frames of another person ignored" if c.other_person_frames else ""))
     print(f"view              {v.view}{direction} (confidence {v.confidence:.2f}, {v.source})")
-    print(f"swaps corrected   {c.swaps_corrected} frames; gaps filled {c.frames_filled} frames; "
+    print(f"swaps corrected   {c.swaps_corrected + c.legs_relabelled} frames; "
+          f"glitches bridged {c.glitches_bridged} points; gaps filled {c.frames_filled} frames; "
           f"left missing {sum(b - a for a, b in c.long_gaps)} frames")
     if s is not None:
         how = "from cache" if s.from_cache else f"{s.workers} worker(s)"
         print(f"time              {time.perf_counter() - t0:.1f} s ({how})")
-    print(f"written           {out / 'pose.npz'}, {out / 'keypoints.csv'}")
+    print(f"written           {out / 'pose.npz'} (cleaned), {out / 'pose_labelled.npz'}, "
+          f"{out / 'keypoints.csv'}")
     return 0
 
 

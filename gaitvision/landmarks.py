@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 NAMES = (
     "nose", "left_eye_inner", "left_eye", "left_eye_outer", "right_eye_inner", "right_eye",
     "right_eye_outer", "left_ear", "right_ear", "mouth_left", "mouth_right",
@@ -53,3 +55,27 @@ EDGES = (
     (23, 25), (25, 27), (27, 29), (29, 31), (27, 31), (24, 26), (26, 28), (28, 30),
     (30, 32), (28, 32), (0, 11), (0, 12),
 )
+
+#: Each leg's points below the hip (knee, ankle, heel, toe); their visibility judges how
+#: well a leg was seen.
+LEG_POINTS = {s: (KNEE[s], ANKLE[s], HEEL[s], TOE[s]) for s in SIDES}
+
+
+def leg_length_px(xy: np.ndarray, vis: np.ndarray) -> float:
+    """Leg length in pixels: 90th percentile of thigh plus of shank length.
+
+    The high percentile takes the frames where each segment lies in the image plane
+    (foreshortening only ever shortens a segment). The better-seen leg is used.
+    """
+    best, best_vis = float("nan"), -1.0
+    for s in SIDES:
+        thigh = np.linalg.norm(xy[:, KNEE[s]] - xy[:, HIP[s]], axis=1)
+        shank = np.linalg.norm(xy[:, ANKLE[s]] - xy[:, KNEE[s]], axis=1)
+        ok = np.isfinite(thigh) & np.isfinite(shank)
+        if ok.sum() < 3:
+            continue
+        v = float(np.mean(vis[ok][:, LEG_POINTS[s]]))
+        if v > best_vis:
+            best_vis = v
+            best = float(np.percentile(thigh[ok], 90) + np.percentile(shank[ok], 90))
+    return best

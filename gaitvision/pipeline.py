@@ -6,8 +6,14 @@ result without running pose again. The CLI and the web app are thin layers over
 these two functions. Result folder layout::
 
     OUT/manifest.json, report.pdf, README.txt
-    OUT/<view>/pose.npz, keypoints.csv, metrics.json, strides.csv, curves.csv, series.npz,
-               annotated.mp4, slowmo.mp4, loop_left.mp4, loop_right.mp4, keyframes/, charts/
+    OUT/<view>/pose.npz, pose_labelled.npz, keypoints.csv, metrics.json, strides.csv,
+               curves.csv, series.npz, annotated.mp4, slowmo.mp4, loop_left.mp4,
+               loop_right.mp4, keyframes/, charts/
+
+``pose_labelled.npz`` is the pose stage's labelled track (events are timed on it),
+``pose.npz`` the cleaned one (angles are measured on it, the report draws it);
+``metrics.json`` records the settings, so :func:`recompute` re-runs kinematics and
+the report from the folder alone and gets the same numbers.
 
 The folder is built under a temporary name next to ``OUT`` and renamed into place at
 the end, so a failed run leaves nothing half-written.
@@ -26,13 +32,14 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from gaitvision.errors import GaitVisionError
-from gaitvision.filtering import clean_track
-from gaitvision.kinematics import GaitAnalysis
+from gaitvision.kinematics import GaitAnalysis, analyze_gait
 from gaitvision.kinematics.gating import SlowedClipDetector, retime_track
 from gaitvision.pose.estimate import estimate_pose
+from gaitvision.pose.product import PoseProduct
 from gaitvision.pose.track import PoseTrack
-from gaitvision.pose.tracking import label_track
+from gaitvision.pose.tracking import label_track, make_product
 from gaitvision.progress import ProgressCallback, report, scaled
+from gaitvision.settings import AnalysisSettings
 from gaitvision.video.ingest import slowed_by_metadata
 
 RESULT_SCHEMA = "gaitvision.result/1"
@@ -44,8 +51,13 @@ class ViewResult:
 
     view: str  # folder name: "side" or "rear"
     video_path: str
-    track: PoseTrack
+    pose: PoseProduct
     analysis: GaitAnalysis
+
+    @property
+    def track(self) -> PoseTrack:
+        """The cleaned track: the points the angles were measured on, drawn by the report."""
+        return self.pose.cleaned
 
 
 @dataclass
@@ -80,6 +92,7 @@ def analyze(
     slowmo_factor: float = 0.25,
     page_size: str = "A4",
     use_cache: bool = True,
+    settings: AnalysisSettings | None = None,
     progress: ProgressCallback | None = None,
     time_scale: float = 1.0,
 ) -> AnalysisResult:
@@ -111,6 +124,9 @@ def analyze(
     page_size : {"A4", "Letter"}
     use_cache : bool
         Reuse cached pose tracks.
+    settings : AnalysisSettings, optional
+        Pose, labelling, cleaning, contact and sequence parameters (defaults: the
+        package's); recorded in every ``metrics.json``.
     progress : callable, optional
         ``progress(stage, fraction)`` with stages decoding, pose, kinematics, rendering.
     time_scale : float
@@ -128,39 +144,37 @@ def analyze(
     GaitVisionError
         Bad input (one-line message); nothing is written.
     """
-    from gaitvision.kinematics import analyze_gait
-
     videos = [Path(v) for v in videos]
     if not 1 <= len(videos) <= 2:
         raise GaitVisionError("give one clip, or a side clip and a rear clip of the same run.")
     views = list(views) if views is not None else [None] * len(videos)
     if len(views) != len(videos):
         raise GaitVisionError("give one --view per clip, or none.")
-    out_dir = Path(out_dir)
+    settings = settings or AnalysisSettings()
     results: list[ViewResult] = []
     n = len(videos)
     for k, (video, view) in enumerate(zip(videos, views)):
+        step = scaled(progress, k / n, (k + 1) / n)
         raw = estimate_pose(video, workers=workers, use_cache=use_cache,
-                            progress=scaled(progress, k / n, (k + 1) / n))
+                            settings=settings.pose_stage.pose, progress=step)
         raw = retime_track(raw, time_scale)
         labelled = label_track(raw, view=view)
         SlowedClipDetector().check(
             labelled, slowed_by_metadata(raw.video) if time_scale == 1.0 else None)
-        track = clean_track(labelled)
-        folder = _folder_for(track.view.view)
+        product = make_product(labelled, settings.pose_stage)
+        folder = _folder_for(product.view.view)
         if any(r.view == folder for r in results):
             raise GaitVisionError(
                 f"both clips look like {folder} views; give one side clip and one rear clip, "
                 "or set each clip's view with --view."
             )
         report(progress, "kinematics", k / n)
-        analysis = analyze_gait(track, raw=labelled, height_cm=height_cm, speed_kmh=speed_kmh,
-                                progress=scaled(progress, k / n, (k + 1) / n))
+        analysis = _kinematics(product, settings, height_cm, speed_kmh, step)
         if time_scale != 1.0:
             analysis.video["time_scale"] = float(time_scale)
         if clip_names is not None and k < len(clip_names) and clip_names[k]:
             analysis.video["name"] = Path(str(clip_names[k])).name
-        results.append(ViewResult(folder, str(video.resolve()), track, analysis))
+        results.append(ViewResult(folder, str(video.resolve()), product, analysis))
     report(progress, "kinematics", 1.0)
     results.sort(key=lambda r: r.view != "side")  # side first in every listing
 
@@ -176,7 +190,7 @@ def analyze(
         for r in results:
             vdir = tmp / r.view
             vdir.mkdir()
-            r.track.save(vdir / "pose.npz")
+            r.pose.save(vdir)
             r.track.to_csv(vdir / "keypoints.csv")
             r.analysis.save(vdir)
             files += _data_entries(r.view)
@@ -195,13 +209,26 @@ def analyze(
     return AnalysisResult(out_dir=out_dir, views=results, manifest=manifest)
 
 
+def _kinematics(product: PoseProduct, settings: AnalysisSettings, height_cm: float | None,
+                speed_kmh: float | None, progress: ProgressCallback | None) -> GaitAnalysis:
+    """Kinematics of one pose product, with the settings recorded in the analysis."""
+    analysis = analyze_gait(product, height_cm=height_cm, speed_kmh=speed_kmh,
+                            contact_params=settings.contacts, sequence_params=settings.sequence,
+                            progress=progress)
+    analysis.settings = settings.to_dict()
+    return analysis
+
+
 def _data_entries(view: str) -> list[dict]:
     return [
         {"path": f"{view}/metrics.json", "kind": "data", "view": view, "label": "Metrics (JSON)"},
         {"path": f"{view}/strides.csv", "kind": "data", "view": view, "label": "Per-stride table (CSV)"},
         {"path": f"{view}/curves.csv", "kind": "data", "view": view, "label": "Gait-cycle curves (CSV)"},
         {"path": f"{view}/keypoints.csv", "kind": "data", "view": view, "label": "Keypoints (CSV)"},
-        {"path": f"{view}/pose.npz", "kind": "data", "view": view, "label": "Pose track (NumPy)"},
+        {"path": f"{view}/pose.npz", "kind": "data", "view": view,
+         "label": "Pose track, cleaned (NumPy)"},
+        {"path": f"{view}/pose_labelled.npz", "kind": "data", "view": view,
+         "label": "Pose track, labelled, unfiltered (NumPy)"},
     ]
 
 
@@ -248,8 +275,10 @@ def load_result(result_dir: str | os.PathLike) -> AnalysisResult:
     views = []
     for view in manifest["views"]:
         vdir = result_dir / view
+        analysis = GaitAnalysis.load(vdir)
+        stage = AnalysisSettings.from_dict(analysis.settings).pose_stage
         views.append(ViewResult(view, manifest.get("videos", {}).get(view, ""),
-                                PoseTrack.load(vdir / "pose.npz"), GaitAnalysis.load(vdir)))
+                                PoseProduct.load(vdir, stage), analysis))
     return AnalysisResult(out_dir=result_dir, views=views, manifest=manifest)
 
 

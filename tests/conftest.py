@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED_VIDEOS = REPO.parent / "shared" / "videos"
+#: ``../shared/videos``; GAITVISION_SHARED_VIDEOS points elsewhere (e.g. from a worktree).
+SHARED_VIDEOS = Path(os.environ.get("GAITVISION_SHARED_VIDEOS", REPO.parent / "shared" / "videos"))
 SAMPLE_VIDEOS = REPO / "sample_videos"
 
 
@@ -49,8 +50,13 @@ def raw_track(path: Path, workers: int = 2):
     return _RAW_TRACKS[key]
 
 
-def clean_track_of(path: Path):
-    """Cleaned, labelled track of ``path`` (pose computed once per session)."""
+def pose_product_of(path: Path):
+    """The pose stage's product of ``path`` (pose computed once per session)."""
     from gaitvision.pose.tracking import prepare_track
 
     return prepare_track(raw_track(path))
+
+
+def clean_track_of(path: Path):
+    """Cleaned, labelled track of ``path`` (pose computed once per session)."""
+    return pose_product_of(path).cleaned

@@ -15,8 +15,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from gaitvision.filtering import clean_track
 from gaitvision.kinematics import analyze_gait
+from gaitvision.pose.cleaning import clean_track
 from gaitvision.pose.tracking import label_track
 from tests.conftest import SAMPLE_VIDEOS, raw_track
 

@@ -136,6 +136,9 @@ class GaitAnalysis:
         As given by the user.
     leg_length_px : float
         Median hip-to-ankle length (pixels) used to normalise distances.
+    settings : dict or None
+        The analysis settings (:class:`gaitvision.settings.AnalysisSettings`, JSON form,
+        with the package version) the result was made with; None when not recorded.
     """
 
     view: str
@@ -152,6 +155,7 @@ class GaitAnalysis:
     height_cm: float | None = None
     speed_kmh: float | None = None
     leg_length_px: float = float("nan")
+    settings: dict | None = None
 
     # ---------------------------------------------------------------- helpers
     @property
@@ -210,6 +214,7 @@ class GaitAnalysis:
             "curves": self.curves.to_json_dict(),
             "quality": self.quality.to_dict(),
             "files": {"strides": "strides.csv", "curves": "curves.csv", "series": "series.npz"},
+            **({} if self.settings is None else {"settings": self.settings}),
         }
 
     # ---------------------------------------------------------------- files
@@ -264,7 +269,7 @@ class GaitAnalysis:
             curves=curves, quality=Quality.from_dict(d["quality"]),
             times=times, frame_index=frame_index, series=series,
             height_cm=d.get("height_cm"), speed_kmh=d.get("speed_kmh"),
-            leg_length_px=_flt(d.get("leg_length_px")),
+            leg_length_px=_flt(d.get("leg_length_px")), settings=d.get("settings"),
         )
 
     def _strides_csv(self) -> str:

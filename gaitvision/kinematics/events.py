@@ -47,16 +47,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.signal import butter, sosfiltfilt
 
 from gaitvision.landmarks import HEEL, TOE
+from gaitvision.signal import WINTER_TWO_PASS, lowpass, runs
 
 
 @dataclass
 class ContactParams:
     """Settings of :func:`detect_contacts` (times in s, lengths in leg lengths)."""
 
-    coarse_hz: float = 8.0          #: low-pass for finding stance windows
+    #: low-pass for finding stance windows: the -3 dB point of the two-pass filter (6.4 Hz,
+    #: a 2nd-order design at 8 Hz run forward and backward)
+    coarse_hz: float = 8.0 * WINTER_TWO_PASS
     low_fraction: float = 0.35      #: "low": below this share of the foot's height range
     slow_fraction: float = 0.3      #: "slow": vertical speed below this share of its P90
     min_window_s: float = 0.04      #: shorter candidate windows are dropped
@@ -92,28 +94,15 @@ class Contact:
         return self.to - self.ic
 
 
-def lowpass(x: np.ndarray, fs: float, cutoff_hz: float) -> np.ndarray:
-    """Zero-lag 2nd-order Butterworth low-pass of the finite part of ``x`` (NaN kept)."""
-    x = np.asarray(x, float)
-    ok = np.isfinite(x)
-    if cutoff_hz >= 0.45 * fs or ok.sum() < 16:
-        return x.copy()
-    y = np.interp(np.arange(len(x)), np.flatnonzero(ok), x[ok])
-    sos = butter(2, cutoff_hz / (fs / 2), output="sos")
-    y = sosfiltfilt(sos, y)
-    y[~ok] = np.nan
-    return y
+def coarse_lowpass(x: np.ndarray, fs: float, cutoff_hz: float) -> np.ndarray:
+    """The smooth trend used to find windows: :func:`gaitvision.signal.lowpass` over the
+    whole series, gaps bridged (NaN kept)."""
+    return lowpass(x, fs, cutoff_hz, 4, bridge_gaps=True)
 
 
 def lowest_point(p: np.ndarray, foot: str) -> np.ndarray:
     """Height of the lower of the heel and toe keypoints (T,); NaN where both are missing."""
     return np.fmin(p[:, HEEL[foot], 1], p[:, TOE[foot], 1])
-
-
-def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
-    m = np.concatenate([[False], np.asarray(mask, bool), [False]])
-    d = np.diff(m.astype(int))
-    return list(zip(np.flatnonzero(d == 1), np.flatnonzero(d == -1)))
 
 
 def stance_windows(t: np.ndarray, h: np.ndarray, params: ContactParams,
@@ -125,13 +114,13 @@ def stance_windows(t: np.ndarray, h: np.ndarray, params: ContactParams,
     the 15th percentile of the toe's backward speed.
     """
     fs = 1.0 / float(np.median(np.diff(t)))
-    hf = lowpass(h, fs, params.coarse_hz)
+    hf = coarse_lowpass(h, fs, params.coarse_hz)
     if np.isfinite(hf).sum() < 8:
         return []
     lo, hi = np.nanpercentile(hf, [5, 95])
     with np.errstate(invalid="ignore"):
         if x is not None and np.isfinite(x).sum() >= 8:
-            vx = np.gradient(lowpass(x, fs, params.coarse_hz), t)
+            vx = np.gradient(coarse_lowpass(x, fs, params.coarse_hz), t)
             belt = -np.nanpercentile(vx, 15)
             cand = (hf < lo + 0.5 * (hi - lo)) & (vx < -params.belt_fraction * belt)
         else:
@@ -141,7 +130,7 @@ def stance_windows(t: np.ndarray, h: np.ndarray, params: ContactParams,
                 (np.abs(v) < params.slow_fraction * vmax)
     bridge = int(round(params.bridge_s * fs))
     out: list[list[int]] = []
-    for a, b in _runs(cand):
+    for a, b in runs(cand):
         if out and a - out[-1][1] <= bridge:
             out[-1][1] = b
         else:

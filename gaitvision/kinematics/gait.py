@@ -19,6 +19,7 @@ from gaitvision.kinematics.analysis import (
     StrideRecord,
 )
 from gaitvision.kinematics.assessment import (
+    SIDE_TILT_NOTE,
     assess_quality,
     exclude_irregular,
     hidden_leg,
@@ -34,7 +35,6 @@ from gaitvision.kinematics.gating import (
     on_treadmill,
 )
 from gaitvision.kinematics.geometry import LEG_POINTS, body_frame, rear_series, side_series
-from gaitvision.kinematics.legs import bridge_leg_glitches, repair_leg_swaps
 from gaitvision.kinematics.midstance import midstances, symmetric_contacts
 from gaitvision.kinematics.plausibility import StrideGates
 from gaitvision.kinematics.rear import camera_roll, drop_series
@@ -50,49 +50,48 @@ from gaitvision.kinematics.sequence import (
 from gaitvision.kinematics.side import LEG_PER_HEIGHT, midstance
 from gaitvision.kinematics.side import stride_metrics as side_metrics
 from gaitvision.landmarks import HEEL, SIDES, TOE
-from gaitvision.pose.track import PoseTrack, ViewEstimate
+from gaitvision.pose.cleaning import CleaningSettings
+from gaitvision.pose.product import ANGLE_CUTOFF_HZ, PoseProduct, PoseStageSettings
+from gaitvision.pose.track import PoseTrack
+from gaitvision.pose.tracking import make_product
 from gaitvision.progress import ProgressCallback, report
 
-#: Low-pass cut-off for angle series measured on the unfiltered track (Hz).
-ANGLE_CUTOFF_HZ = 10.0
 
-
-def analyze_gait(track: PoseTrack, *, raw: PoseTrack | None = None, view: str | None = None,
-                 height_cm: float | None = None, speed_kmh: float | None = None,
-                 progress: ProgressCallback | None = None, on_walking: str = "raise",
-                 contact_params: ContactParams | None = None,
+def analyze_gait(pose: PoseProduct | PoseTrack, *, raw: PoseTrack | None = None,
+                 view: str | None = None, height_cm: float | None = None,
+                 speed_kmh: float | None = None, progress: ProgressCallback | None = None,
+                 on_walking: str = "raise", contact_params: ContactParams | None = None,
                  sequence_params: SequenceParams | None = None,
                  angle_cutoff_hz: float = ANGLE_CUTOFF_HZ) -> GaitAnalysis:
     """Gait events and running metrics of one clip.
 
     Parameters
     ----------
-    track : PoseTrack
-        The runner's track, ideally identity-corrected and cleaned (angles are taken
-        from it).
+    pose : PoseProduct or PoseTrack
+        The pose stage's product: events are timed on its labelled track, angles
+        measured on its cleaned track. A bare labelled ``PoseTrack`` is taken as it is
+        for both (final labels are set first, nothing is low-passed: exact keypoints);
+        with ``raw`` given (the same track before cleaning), a product is made from
+        ``raw`` (the pipeline's way, :func:`gaitvision.pose.tracking.make_product`).
     raw : PoseTrack, optional
-        The same track before low-pass filtering. When given, gait events are timed on
-        it (low-pass filtering rounds the foot-strike and toe-off corners and shortens
-        contact times) and the angles are measured on it cleaned with a cut-off of
-        ``angle_cutoff_hz`` rather than on ``track``.
+        See ``pose``; cleaned with a cut-off of ``angle_cutoff_hz``.
     view : {"side", "rear", "front"}, optional
-        Overrides ``track.view``; "front" is analysed like "rear".
+        Overrides the product's view; "front" is analysed like "rear".
     height_cm : float, optional
         Runner's height: adds the metrics in cm.
     speed_kmh : float, optional
         Treadmill speed, recorded with the result.
     progress : callable, optional
         ``progress("kinematics", fraction)``.
-    angle_cutoff_hz : float
-        Low-pass cut-off (Hz) for the angles when ``raw`` is given. The 6 Hz usual for
-        walking rounds the values at contact, the more so in running (Sinclair et al.
-        2013, J Hum Kinet 39:25); 10 Hz keeps them within about 1-3 deg on synthetic
-        30-60 fps runs, against 2-4 deg at 6 Hz.
     on_walking : {"raise", "flag"}
         What to do with a walk (or no steady run at all): raise
         :class:`NotRunningError`, or return an analysis with
         ``quality.walking_detected`` set, the reason in ``quality.notes`` and no running
         metrics.
+    contact_params, sequence_params : optional
+        Parameters of contact detection and of the left/right sequence.
+    angle_cutoff_hz : float
+        Low-pass cut-off (Hz) of the cleaned track when it is made here from ``raw``.
 
     Returns
     -------
@@ -103,24 +102,16 @@ def analyze_gait(track: PoseTrack, *, raw: PoseTrack | None = None, view: str | 
     NotRunningError
         The clip shows walking, or no steady gait at all.
     """
+    product = _as_product(pose, raw, view, angle_cutoff_hz)
     report(progress, "kinematics", 0.0)
-    est = _view(track, view)
+    ev_track, track = product.labelled, product.cleaned
+    est = ev_track.view
     vname = "side" if est.view == "side" else "rear"
-    ev_track = raw if raw is not None else track
-    if ev_track.cleaning is None:  # nobody has checked the labels yet
-        ev_track = _identity(ev_track, est.view)
-        if raw is None:
-            track = ev_track
     if not track.detected.any():
         raise NoRunnerError("no runner was found in the clip; film the whole body, side-on "
                             "or from behind.")
-    n_unswapped = 0
-    if est.view == "side":
-        ev_track, track, n_unswapped = repair_leg_swaps(ev_track, track)
-    same = track is ev_track
-    ev_track, n_glitches = bridge_leg_glitches(ev_track)
-    if same:
-        track = ev_track
+    n_unswapped = ev_track.cleaning.legs_relabelled if ev_track.cleaning else 0
+    n_glitches = ev_track.cleaning.glitches_bridged if ev_track.cleaning else 0
     bf0 = body_frame(ev_track.times, ev_track.xy, ev_track.visibility, ev_track.frame_size,
                      est.view, est.direction)
     treadmill = on_treadmill(bf0)
@@ -157,16 +148,13 @@ def analyze_gait(track: PoseTrack, *, raw: PoseTrack | None = None, view: str | 
     else:
         roll = camera_roll(track.times, track.xy, seq.strides)
         use_roll = roll if np.isfinite(roll) else 0.0
-    angles = track
-    if raw is not None:
-        from gaitvision.filtering import CleaningSettings, clean_track
-
-        angles = clean_track(ev_track, CleaningSettings(cutoff_hz=angle_cutoff_hz))
-    bf = body_frame(angles.times, angles.xy, angles.visibility, angles.frame_size, est.view,
+    bf = body_frame(track.times, track.xy, track.visibility, track.frame_size, est.view,
                     est.direction, use_roll)
     series = side_series(bf) if vname == "side" else rear_series(bf)
     leg_cm = LEG_PER_HEIGHT * height_cm if height_cm else None
     quality = assess_quality(track, seq, vis, roll, vname)
+    if vname == "side" and np.isfinite(roll) and abs(roll) > SIDE_TILT_NOTE:
+        quality.tilt_suspected = True  # agrees with the belt-tilt note
     if n_unswapped:
         quality.notes.append(f"leg labels were exchanged back in {n_unswapped} frames where the "
                              "pose model had swapped the legs")
@@ -212,27 +200,17 @@ def analyze_gait(track: PoseTrack, *, raw: PoseTrack | None = None, view: str | 
 
 
 # ------------------------------------------------------------------ steps
-def _view(track: PoseTrack, view: str | None) -> ViewEstimate:
-    from gaitvision.pose.view import classify_view, facing_direction
-
-    est = track.view
-    if view is not None and (est is None or est.view != view):
-        est = classify_view(track, override=view)
-    if est is None:
-        est = classify_view(track)
-    if est.view == "side" and est.direction is None:
-        est = ViewEstimate("side", facing_direction(track)[0], est.confidence, est.source)
-    return est
-
-
-def _identity(track: PoseTrack, view: str) -> PoseTrack:
-    """Label checks for a track nobody has checked: rear/front flips (side-view leg
-    swaps are repaired below, whole leg at a time, :mod:`.legs`)."""
-    from gaitvision.pose.identity import correct_front_back_flips
-
-    if view == "side":
-        return track
-    return correct_front_back_flips(track, view)
+def _as_product(pose: PoseProduct | PoseTrack, raw: PoseTrack | None, view: str | None,
+                angle_cutoff_hz: float) -> PoseProduct:
+    """The pose product to analyse (see :func:`analyze_gait`)."""
+    if isinstance(pose, PoseProduct):
+        if view is None or (pose.view is not None and pose.view.view == view):
+            return pose
+        return make_product(pose.labelled, pose.settings, view=view)
+    if raw is not None:
+        settings = PoseStageSettings(cleaning=CleaningSettings(cutoff_hz=angle_cutoff_hz))
+        return make_product(raw, settings, view=view)
+    return make_product(pose, PoseStageSettings(cleaning=None), view=view)
 
 
 def _leg_visibility(track: PoseTrack, foot: str) -> float:

@@ -12,7 +12,7 @@ The image is turned into a frame the metrics can reason in:
 
 Angles of a segment are measured from the downward vertical, positive when the
 distal end is forward (side) or toward the runner's left (rear). Segment-angle
-definitions follow ``running-metrics.md`` ("Side view", "Rear view").
+definitions follow the project's ``docs/metrics.md`` ("Side view", "Rear view").
 """
 
 from __future__ import annotations
@@ -21,10 +21,18 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from gaitvision.landmarks import ANKLE, HEEL, HIP, KNEE, SHOULDER, SIDES, TOE, WRIST
-
-#: Leg landmarks whose visibility judges how well a leg was seen.
-LEG_POINTS = {s: (KNEE[s], ANKLE[s], HEEL[s], TOE[s]) for s in SIDES}
+from gaitvision.landmarks import (  # noqa: F401  (LEG_POINTS, leg_length_px re-exported)
+    ANKLE,
+    HEEL,
+    HIP,
+    KNEE,
+    LEG_POINTS,
+    SHOULDER,
+    SIDES,
+    TOE,
+    WRIST,
+    leg_length_px,
+)
 
 
 @dataclass
@@ -62,26 +70,6 @@ class BodyFrame:
     def mid(self, a: int, b: int) -> np.ndarray:
         """(T, 2) midpoint of two landmarks."""
         return (self.p[:, a] + self.p[:, b]) / 2
-
-
-def leg_length_px(xy: np.ndarray, vis: np.ndarray) -> float:
-    """Leg length in pixels: 90th percentile of thigh plus of shank length.
-
-    The high percentile takes the frames where each segment lies in the image plane
-    (foreshortening only ever shortens a segment). The better-seen leg is used.
-    """
-    best, best_vis = float("nan"), -1.0
-    for s in SIDES:
-        thigh = np.linalg.norm(xy[:, KNEE[s]] - xy[:, HIP[s]], axis=1)
-        shank = np.linalg.norm(xy[:, ANKLE[s]] - xy[:, KNEE[s]], axis=1)
-        ok = np.isfinite(thigh) & np.isfinite(shank)
-        if ok.sum() < 3:
-            continue
-        v = float(np.mean(vis[ok][:, LEG_POINTS[s]]))
-        if v > best_vis:
-            best_vis = v
-            best = float(np.percentile(thigh[ok], 90) + np.percentile(shank[ok], 90))
-    return best
 
 
 def image_sign(xy: np.ndarray, view: str, direction: str | None) -> float:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from gaitvision.kinematics.events import Contact, ContactParams, lowest_point, lowpass
+from gaitvision.kinematics.events import Contact, ContactParams, coarse_lowpass, lowest_point
 from gaitvision.landmarks import HIP
 
 
@@ -48,7 +48,7 @@ def midstances(t: np.ndarray, p: np.ndarray, stride_s: float,
         return []
     dt = float(np.median(np.diff(t)))
     step = stride_s / 2
-    hip = lowpass((p[:, HIP["left"], 1] + p[:, HIP["right"], 1]) / 2, 1 / dt, params.coarse_hz)
+    hip = coarse_lowpass((p[:, HIP["left"], 1] + p[:, HIP["right"], 1]) / 2, 1 / dt, params.coarse_hz)
     ok = np.isfinite(hip)
     if ok.sum() < 8:
         return []

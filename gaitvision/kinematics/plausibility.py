@@ -35,30 +35,10 @@ from gaitvision.landmarks import ANKLE, HEEL, HIP, KNEE, SIDES
 SEGMENTS = {"thigh": (HIP, KNEE), "shank": (KNEE, ANKLE)}
 
 
-# TEMPORARY, until MetricDef.gate (issue 13) reaches main: the same values as the
-# registry's; removed when it lands, so that gates are defined once, with the metric.
-_GATES_UNTIL_REGISTRY = {
-    "cadence_spm": (110.0, 250.0), "step_time_ms": (240.0, 550.0),
-    "contact_time_ms": (80.0, 500.0), "flight_time_ms": (-50.0, 250.0),
-    "duty_factor_pct": (15.0, 60.0), "knee_flexion_ic_deg": (-5.0, 50.0),
-    "knee_flexion_stance_peak_deg": (10.0, 75.0), "hip_extension_peak_deg": (-15.0, 50.0),
-    "hip_extension_vs_trunk_peak_deg": (-15.0, 60.0), "tibia_angle_ic_deg": (-25.0, 35.0),
-    "overstride_leg_lengths": (-0.25, 0.6), "overstride_cm": (-25.0, 55.0),
-    "foot_strike_angle_deg": (-30.0, 40.0), "trunk_lean_deg": (-15.0, 35.0),
-    "vertical_oscillation_leg_lengths": (0.01, 0.3), "vertical_oscillation_cm": (1.0, 25.0),
-    "pelvic_drop_peak_deg": (-15.0, 25.0), "arm_crossover_shoulder_widths": (-1.5, 1.5),
-    "step_width_leg_lengths": (-0.35, 0.35),
-}
-
-
 def gate_of(name: str) -> tuple[float, float] | None:
     """The per-stride plausibility range of a metric, from the metric registry."""
     m = METRICS.get(name)
-    if m is None:
-        return None
-    if hasattr(m, "gate"):
-        return m.gate
-    return _GATES_UNTIL_REGISTRY.get(name)
+    return None if m is None else m.gate
 
 
 def gate_reason(name: str, value: float) -> str | None:
@@ -70,13 +50,8 @@ def gate_reason(name: str, value: float) -> str | None:
     if lo <= value <= hi:
         return None
     m = METRICS[name]
-    return (f"{m.label.lower()} {value:.{max(0, m_decimals(m))}f} {m.unit} is outside the "
+    return (f"{m.label.lower()} {value:.{m.decimals}f} {m.unit} is outside the "
             f"plausible {lo:g} to {hi:g} {m.unit}")
-
-
-def m_decimals(m) -> int:
-    """Decimals to print a metric's value with (registry's, else by unit)."""
-    return int(getattr(m, "decimals", {"ms": 0, "leg lengths": 3}.get(m.unit, 1)))
 
 
 def segment_lengths(bf) -> dict[tuple[str, str], np.ndarray]:

@@ -15,19 +15,25 @@ import numpy as np
 N_CURVE = 101  #: samples of a normalised curve, 0..100 % of the gait cycle
 SIDES = ("left", "right")
 FLAGS = ("within", "outside", "no_norm", "insufficient", "unreliable")
-_DECIMALS = {"deg": 1, "ms": 0, "spm": 1, "%": 1, "cm": 1, "leg lengths": 3,
-             "shoulder widths": 2}
+
+
+def unit_decimals(unit: str) -> int:
+    """Decimals of a value of ``unit``, from the metric registry (2 for other units)."""
+    from gaitvision.kinematics.reference import UNIT_DECIMALS  # the registry imports this module
+
+    return UNIT_DECIMALS.get(unit, 2)
 
 
 def round_metric(value: float | None, unit: str) -> float | None:
     """Round a value for display and for ``metrics.json``: decimals by unit.
 
-    deg 1, ms 0, spm 1, % 1, cm 1, leg lengths 3, shoulder widths 2, others 2; NaN and
+    The decimals are the registry's (:data:`gaitvision.kinematics.reference.UNIT_DECIMALS`:
+    deg 1, ms 0, spm 1, % 1, cm 1, leg lengths 3, shoulder widths 2, others 2); NaN and
     None give None.
     """
     if value is None or not math.isfinite(float(value)):
         return None
-    return round(float(value), _DECIMALS.get(unit, 2))
+    return round(float(value), unit_decimals(unit))
 
 
 

@@ -1,14 +1,10 @@
-"""Pose stage: BlazePose keypoints of one runner, cleaned and labelled."""
+"""Pose stage: keypoints of one runner, final labels, cleaned: a :class:`PoseProduct`."""
 
+from gaitvision.pose.product import LabelSettings, PoseProduct, PoseStageSettings
 from gaitvision.pose.track import CleaningReport, PoseTrack, ViewEstimate
+from gaitvision.pose.tracking import finish_labels, label_track, make_product, prepare_track, track_pose
 
-__all__ = ["CleaningReport", "PoseTrack", "ViewEstimate", "label_track", "prepare_track", "track_pose"]
-
-
-def __getattr__(name: str):
-    # Imported lazily: the tracking module pulls in filtering, which needs this package.
-    if name in ("label_track", "prepare_track", "track_pose"):
-        from gaitvision.pose import tracking
-
-        return getattr(tracking, name)
-    raise AttributeError(name)
+__all__ = [
+    "CleaningReport", "LabelSettings", "PoseProduct", "PoseStageSettings", "PoseTrack",
+    "ViewEstimate", "finish_labels", "label_track", "make_product", "prepare_track", "track_pose",
+]

@@ -32,7 +32,7 @@ class PoseSettings:
     ``smooth_landmarks`` switches on mediapipe's landmark smoothing, a causal filter made
     for live display: it can only look back, so every landmark trails the body by a
     little, most where the motion turns quickly, as the knee does just before contact.
-    gaitvision filters afterwards with zero lag (:mod:`gaitvision.filtering`; Winter's
+    gaitvision filters afterwards with zero lag (:mod:`gaitvision.pose.cleaning`; Winter's
     two-pass Butterworth) and times events on unfiltered positions, so it is off by
     default. Measured with it on: knee flexion at initial contact read 4.6-5.0 deg high
     on the rendered sample clip (0.8-3.0 deg without) and 4.8 deg higher on the real

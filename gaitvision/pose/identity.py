@@ -20,9 +20,9 @@ from __future__ import annotations
 import numpy as np
 from scipy.ndimage import median_filter
 
-from gaitvision.filtering import quiet_nan_warnings
 from gaitvision.landmarks import BODY_PAIRS, INDEX, LR_SWAP
 from gaitvision.pose.track import CleaningReport, PoseTrack
+from gaitvision.signal import quiet_nan_warnings
 
 #: Landmarks whose labels BlazePose swaps together: the knee, and the foot (ankle,
 #: heel and toe move as one rigid unit, which makes a jump of the foot unmistakable).

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from gaitvision.filtering import quiet_nan_warnings, runs
 from gaitvision.pose.track import PoseTrack
+from gaitvision.signal import quiet_nan_warnings, runs
 
 _TORSO = [11, 12, 23, 24]
 

@@ -53,6 +53,8 @@ class CleaningReport:
     cutoff_hz: float | None = None
     swaps_corrected: int = 0  # frames whose left/right labels were exchanged
     other_person_frames: int = 0  # detections dropped as belonging to someone else
+    legs_relabelled: int = 0  # frames whose whole legs were exchanged back (side view)
+    glitches_bridged: int = 0  # leg keypoints interpolated over (off their own path)
 
 
 @dataclass
@@ -84,7 +86,7 @@ class PoseTrack:
     view : ViewEstimate or None
         Filled in by :func:`gaitvision.pose.view.classify_view`.
     cleaning : CleaningReport or None
-        Filled in by :func:`gaitvision.filtering.clean_track`.
+        Filled in by :func:`gaitvision.pose.cleaning.clean_track`.
     """
 
     times: np.ndarray

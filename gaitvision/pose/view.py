@@ -15,9 +15,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from gaitvision.filtering import quiet_nan_warnings
 from gaitvision.landmarks import ANKLE, HEEL, HIP, SHOULDER, TOE
 from gaitvision.pose.track import PoseTrack, ViewEstimate
+from gaitvision.signal import quiet_nan_warnings
 
 #: Ratio (shoulder and hip x separation / trunk length) below which a view is side-on
 #: and above which it is rear/front; between the two the call has low confidence.

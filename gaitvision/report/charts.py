@@ -25,6 +25,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
+from gaitvision.kinematics import reference  # noqa: E402
 from gaitvision.kinematics.analysis import GaitAnalysis  # noqa: E402
 from gaitvision.report import style  # noqa: E402
 
@@ -63,13 +64,9 @@ CURVE_SIGN = {
     "trunk_lean_deg": "+ = forward",
 }
 
-#: Metric NAMEs for the per-stride trend chart, in priority order.
-HEADLINE = {
-    "side": ["cadence_spm", "contact_time_ms", "knee_flexion_ic_deg", "hip_extension_peak_deg",
-             "overstride_cm", "overstride_leg_lengths", "trunk_lean_deg"],
-    "rear": ["pelvic_drop_peak_deg", "step_width_leg_lengths",
-             "arm_crossover_shoulder_widths", "cadence_spm"],
-}
+#: Metric NAMEs for the per-stride trend chart, in priority order (the registry's).
+HEADLINE = reference.LiveMapping(lambda: {v: reference.chart_metrics("trend", v)
+                                          for v in ("side", "rear")})
 
 #: Which metric's reference band goes on which curve, and over what part of the cycle
 #: ("ic": around contact, "stance": IC to TO, "cycle": everywhere).
@@ -237,11 +234,7 @@ def trends_figure(analysis: GaitAnalysis) -> Figure | None:
 
 
 #: Metrics for the left-vs-right chart, in priority order (others follow, up to 8).
-LEFT_RIGHT = ["knee_flexion_ic_deg", "hip_extension_peak_deg", "contact_time_ms",
-              "overstride_cm", "overstride_leg_lengths", "tibia_angle_ic_deg",
-              "knee_flexion_stance_peak_deg", "foot_strike_angle_deg", "pelvic_drop_peak_deg",
-              "arm_crossover_shoulder_widths", "step_width_leg_lengths", "step_time_ms",
-              "flight_time_ms", "vertical_oscillation_cm"]
+LEFT_RIGHT = reference.LiveNames(lambda: reference.chart_metrics("left_right"))
 
 
 def _asymmetry_text(m) -> str:

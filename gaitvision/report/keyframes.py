@@ -17,6 +17,7 @@ import cv2
 import numpy as np
 from PIL import Image
 
+from gaitvision.kinematics import reference
 from gaitvision.landmarks import ANKLE, HEEL, TOE
 from gaitvision.report import draw, style
 from gaitvision.report.annotate import Annotator
@@ -27,24 +28,9 @@ KEYFRAME_HEIGHT = 900
 
 PHASE_TEXT = {"IC": "initial contact", "midstance": "midstance", "TO": "toe-off"}
 
-#: Values printed under each phase: (metric NAME, label, decimals).
-CAPTION = {
-    "side": {
-        "IC": [("knee_flexion_ic_deg", "knee flexion", 1), ("tibia_angle_ic_deg", "tibia", 1),
-               ("overstride_cm", "overstride", 1), ("overstride_leg_lengths", "overstride", 2),
-               ("foot_strike_angle_deg", "foot strike", 1)],
-        "midstance": [("knee_flexion_stance_peak_deg", "peak knee flexion", 1),
-                      ("trunk_lean_deg", "trunk lean", 1),
-                      ("vertical_oscillation_cm", "vertical oscillation", 1)],
-        "TO": [("hip_extension_peak_deg", "peak hip extension (thigh vs vertical)", 1),
-               ("contact_time_ms", "contact", 0)],
-    },
-    "rear": {
-        "IC": [("step_width_leg_lengths", "step width", 2), ("step_time_ms", "step time", 0)],
-        "midstance": [("pelvic_drop_peak_deg", "peak pelvic drop", 1)],
-        "TO": [("arm_crossover_shoulder_widths", "arm crossover", 2)],
-    },
-}
+#: Values printed under each phase: (metric NAME, label, decimals), from the registry.
+CAPTION = reference.LiveMapping(lambda: {v: reference.keyframe_captions(v)
+                                         for v in ("side", "rear")})
 
 
 def caption_lines(ann: Annotator, shot: KeyFrameShot) -> list[str]:

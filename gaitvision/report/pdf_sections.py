@@ -19,6 +19,7 @@ from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
 from reportlab.lib.units import mm
 from reportlab.platypus import Image, Paragraph, Spacer, Table, TableStyle
 
+from gaitvision.kinematics import reference
 from gaitvision.kinematics.analysis import GaitAnalysis, MetricSummary
 from gaitvision.report import style
 from gaitvision.report.keyframes import PHASE_TEXT
@@ -29,22 +30,10 @@ FLAG_COLOUR = {"within": colors.HexColor("#009e73"), "outside": colors.HexColor(
                "no_norm": colors.HexColor("#666666"), "insufficient": colors.HexColor("#999999"),
                "unreliable": colors.HexColor("#999999")}
 
-#: Order in which metrics are listed and considered for the findings.
-METRIC_ORDER = [
-    "cadence_spm", "contact_time_ms", "flight_time_ms", "duty_factor_pct",
-    "knee_flexion_ic_deg", "knee_flexion_stance_peak_deg", "hip_extension_peak_deg",
-    "hip_extension_vs_trunk_peak_deg", "tibia_angle_ic_deg", "overstride_leg_lengths",
-    "overstride_cm", "foot_strike_angle_deg", "trunk_lean_deg",
-    "vertical_oscillation_leg_lengths", "vertical_oscillation_cm", "pelvic_drop_peak_deg",
-    "arm_crossover_shoulder_widths", "arm_crossover_strides_pct", "step_width_leg_lengths",
-    "camera_roll_deg",
-]
-#: Metrics whose finding matters most to a coach (evidence of injury links first).
-IMPORTANCE = ["pelvic_drop_peak_deg", "knee_flexion_ic_deg", "cadence_spm", "overstride_cm",
-              "overstride_leg_lengths", "tibia_angle_ic_deg", "step_width_leg_lengths",
-              "contact_time_ms", "hip_extension_peak_deg", "trunk_lean_deg",
-              "foot_strike_angle_deg", "vertical_oscillation_cm",
-              "arm_crossover_shoulder_widths", "duty_factor_pct"]
+#: Order in which metrics are listed and considered for the findings; metrics whose
+#: finding matters most to a coach (evidence of injury links first): the registry's.
+METRIC_ORDER = reference.METRIC_ORDER
+IMPORTANCE = reference.IMPORTANCE
 
 
 # --------------------------------------------------------------------------- styles

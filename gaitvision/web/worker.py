@@ -20,6 +20,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from gaitvision.errors import GaitVisionError
+from gaitvision.kinematics import reference
 from gaitvision.web.store import JobStore, remove_tree
 
 log = logging.getLogger("gaitvision.web")
@@ -27,14 +28,8 @@ log = logging.getLogger("gaitvision.web")
 #: The analysis entry point, as ``module:function`` so worker processes can import it.
 DEFAULT_ANALYZE = "gaitvision.pipeline:analyze"
 
-#: Metrics shown in the history list, in order.
-HEADLINE_METRICS = (
-    "cadence_spm",
-    "contact_time_ms",
-    "knee_flexion_ic_deg",
-    "overstride_leg_lengths",
-    "pelvic_drop_peak_deg",
-)
+#: Metrics shown in the history list, in order (the metric registry's).
+HEADLINE_METRICS = reference.HEADLINE_METRICS
 
 
 def callable_spec(fn: Callable | str | None) -> str:

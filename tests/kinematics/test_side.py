@@ -118,7 +118,7 @@ PIPELINE_TOL = {
 
 
 def test_pipeline_path_with_cleaning_and_noise():
-    from gaitvision.filtering import clean_track
+    from gaitvision.pose.cleaning import clean_track
 
     track, truth = make_track(fps=60, duration_s=10.0, noise_px=1.0, seed=3)
     track.cleaning = None

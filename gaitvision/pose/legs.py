@@ -19,9 +19,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from gaitvision.filtering import bridge_glitches
-from gaitvision.kinematics.geometry import leg_length_px
-from gaitvision.landmarks import ANKLE, HEEL, KNEE, TOE
+from gaitvision.landmarks import ANKLE, HEEL, KNEE, TOE, leg_length_px
+from gaitvision.pose.cleaning import bridge_glitches
 from gaitvision.pose.track import PoseTrack
 
 _L = [KNEE["left"], ANKLE["left"], HEEL["left"], TOE["left"]]
@@ -107,7 +106,7 @@ def bridge_leg_glitches(ev_track: PoseTrack, glitch_legs: float = 0.25) -> tuple
     """Leg points far off their own path for a few frames, interpolated over.
 
     Glitches are ``glitch_legs`` leg lengths from their moving median of 0.05 s either
-    side (:func:`gaitvision.filtering.glitches`). A quarter leg: on exact
+    side (:func:`gaitvision.signal.glitches`). A quarter leg: on exact
     joint paths (the rendered sample clips; the parametric runner at 30-240 fps) real
     motion comes within 0.12 leg lengths of it, and the feet are further apart than a
     quarter leg around contact, where a foot point jumping to the other foot matters.

@@ -1,49 +1,24 @@
-"""Cleaning a pose track: short-gap filling, outlier rejection, zero-lag low-pass.
+"""Signal maths at the bottom of the package: runs, gap filling, outliers, one low-pass.
 
-Defaults follow the field (``../shared/reference/running-metrics.md``, "Filtering"):
-Sports2D fills gaps, rejects outliers with a Hampel filter (window 7) and low-passes
-with a 4th-order zero-lag Butterworth at 6 Hz. Every window and cut-off here is in
-seconds or Hz, not frames, so 30 fps and 240 fps video behave alike. Gaps are filled
-only when short (a fraction of a step): a longer gap would invent a footfall, so it
-stays missing and is reported.
+Everything here works on plain arrays (no pose track, no gaitvision type), so every
+stage can use it without import cycles. Every window and cut-off is in seconds or Hz,
+not frames, so 30 fps and 240 fps video behave alike. The defaults follow the field
+(the project's ``docs/metrics.md``, "Filtering"): Sports2D fills gaps, rejects outliers
+with a Hampel filter (window 7) and low-passes with a 4th-order zero-lag Butterworth
+(:func:`lowpass`, the one low-pass of the package).
 """
 
 from __future__ import annotations
 
 import warnings
 from contextlib import contextmanager
-from dataclasses import dataclass
 
 import numpy as np
 from scipy.signal import butter, sosfiltfilt
 
-from gaitvision.pose.track import CleaningReport, PoseTrack
-
-
-@dataclass
-class CleaningSettings:
-    """Parameters of :func:`clean_track`.
-
-    Attributes
-    ----------
-    max_gap_s : float
-        Longest gap filled by interpolation (0.15 s: about half a running step).
-    hampel_window_s : float
-        Half-width of the Hampel window (0.1 s: 3 frames either side at 30 fps,
-        the Sports2D window of 7).
-    hampel_sigmas : float
-        Outlier threshold in robust standard deviations.
-    cutoff_hz : float
-        Low-pass cut-off (Sports2D: 6 Hz).
-    order : int
-        Butterworth order of the *combined* forward-backward filter (4, as in Winter).
-    """
-
-    max_gap_s: float = 0.15
-    hampel_window_s: float = 0.1
-    hampel_sigmas: float = 3.0
-    cutoff_hz: float = 6.0
-    order: int = 4
+#: Winter's correction of a Butterworth cut-off for a forward-backward pass:
+#: ``(2**(1/2) - 1)**(1/4)`` (Winter, Biomechanics and Motor Control of Human Movement).
+WINTER_TWO_PASS = 0.802
 
 
 def runs(mask: np.ndarray) -> list[tuple[int, int]]:
@@ -164,28 +139,6 @@ def glitches(xy: np.ndarray, times: np.ndarray, max_dev: float,
         return deviation(np.where(first[:, None], np.nan, xy)) > max_dev
 
 
-def bridge_glitches(track: PoseTrack, landmarks, max_dev_px: float,
-                    half_window_s: float = 0.05) -> tuple[PoseTrack, int]:
-    """Interpolate over the :func:`glitches` of some landmarks; a new track and the count.
-
-    The bridged samples keep their place in time, so events stay on the frame grid; they
-    are interpolated from the good samples on either side (x and y; ``z`` and ``world``
-    are left as they are).
-    """
-    out = track.copy()
-    n = 0
-    for j in landmarks:
-        bad = glitches(track.xy[:, j], track.times, max_dev_px, half_window_s)
-        good = np.flatnonzero(~bad & np.isfinite(track.xy[:, j, 0]))
-        if not bad.any() or len(good) < 2:
-            continue
-        idx = np.flatnonzero(bad)
-        for c in range(2):
-            out.xy[idx, j, c] = np.interp(idx, good, track.xy[good, j, c])
-        n += len(idx)
-    return out, n
-
-
 @contextmanager
 def quiet_nan_warnings():
     """Silence numpy's all-NaN warnings: missing frames are expected, not errors."""
@@ -194,79 +147,109 @@ def quiet_nan_warnings():
         yield
 
 
-def lowpass(x: np.ndarray, fs: float, cutoff_hz: float, order: int = 4) -> np.ndarray:
-    """Zero-lag Butterworth low-pass of each finite run of ``x``.
+def lowpass(x: np.ndarray, fs: float, cutoff_hz: float, order: int = 4, *,
+            bridge_gaps: bool = False) -> np.ndarray:
+    """Zero-lag Butterworth low-pass: the package's one low-pass filter.
 
     The filter runs forward and backward (``sosfiltfilt``), which squares its
     response: a design of order ``order // 2`` gives the combined ``order``, and the
-    design cut-off is divided by Winter's correction for two passes,
-    ``(2**(1/2) - 1)**(1/4) = 0.802`` (Winter, Biomechanics and Motor Control of
-    Human Movement), so the combined filter's -3 dB point falls at ``cutoff_hz``.
-    Runs too short to filter are left as they are.
+    design cut-off is divided by Winter's correction for two passes (0.802,
+    :data:`WINTER_TWO_PASS`), so the combined filter's -3 dB point falls at
+    ``cutoff_hz``. A cut-off at or above the frame rate's Nyquist limit leaves ``x`` as
+    it is (nothing above it can be represented).
 
     Parameters
     ----------
     x : ndarray, shape (T,)
+        May contain NaN.
     fs : float
         Sampling rate in Hz.
     cutoff_hz : float
+        -3 dB point of the combined filter, Hz.
     order : int
         Order of the combined (two-pass) filter; even.
+    bridge_gaps : bool
+        False: each finite run is filtered on its own, runs too short to filter are
+        left as they are. True: gaps are bridged linearly and the whole series is
+        filtered at once (a smooth trend for finding windows); NaN stay NaN.
+
+    Returns
+    -------
+    ndarray, shape (T,)
     """
     x = np.asarray(x, dtype=float)
     y = x.copy()
     nyquist = fs / 2
-    design_cutoff = cutoff_hz / 0.802  # Winter: 0.802 = (2**(1/2) - 1) ** (1/4) for two passes
+    design_cutoff = cutoff_hz / WINTER_TWO_PASS
     if design_cutoff >= nyquist * 0.99:
-        return y  # nothing above the cut-off can be represented at this frame rate
+        return y
     sos = butter(max(1, order // 2), design_cutoff / nyquist, output="sos")
     padlen = 3 * (2 * len(sos) + 1)
-    for a, b in runs(np.isfinite(x)):
+    ok = np.isfinite(x)
+    if bridge_gaps:
+        if ok.sum() < max(16, padlen + 1):
+            return y
+        y = sosfiltfilt(sos, np.interp(np.arange(len(x)), np.flatnonzero(ok), x[ok]))
+        y[~ok] = np.nan
+        return y
+    for a, b in runs(ok):
         if b - a > padlen:
             y[a:b] = sosfiltfilt(sos, x[a:b], padlen=padlen)
     return y
 
 
-def clean_track(track: PoseTrack, settings: CleaningSettings | None = None) -> PoseTrack:
-    """Fill short gaps, reject outliers and low-pass every landmark coordinate.
+# ------------------------------------------------------------------ sampled series
+def at(t: np.ndarray, y: np.ndarray, when: float) -> float:
+    """Linear interpolation of ``y`` at time ``when`` (NaN outside or next to a gap)."""
+    i = int(np.searchsorted(t, when))
+    if i <= 0 or i >= len(t):
+        return float(y[0]) if i == 0 and len(t) and abs(t[0] - when) < 1e-9 else float("nan")
+    y0, y1 = y[i - 1], y[i]
+    if not (np.isfinite(y0) and np.isfinite(y1)):
+        return float("nan")
+    f = (when - t[i - 1]) / (t[i] - t[i - 1])
+    return float(y0 + f * (y1 - y0))
 
-    Visibility of filled samples is set to 0 (so later stages know they were not
-    seen); ``track.cleaning`` records what was done. Swap correction and view
-    classification are separate steps (:mod:`gaitvision.pose.identity`,
-    :mod:`gaitvision.pose.view`) that should run before this one.
 
-    Returns
-    -------
-    PoseTrack
-        A new, cleaned track; the input is not modified.
-    """
-    s = settings or CleaningSettings()
-    out = track.copy()
-    rep = CleaningReport(cutoff_hz=s.cutoff_hz)
-    if track.cleaning is not None:
-        rep.swaps_corrected = track.cleaning.swaps_corrected
-        rep.other_person_frames = track.cleaning.other_person_frames
-    fs = track.fps
-    half = max(1, int(round(s.hampel_window_s * fs)))
-    n_lm = track.xy.shape[1]
-    filled_frames = np.zeros(track.n_frames, bool)
-    for j in range(n_lm):
-        series = np.concatenate([track.xy[:, j], track.z[:, j, None], track.world[:, j]], axis=1)
-        series, filled = fill_gaps(series, track.times, s.max_gap_s)
-        for a, b in filled:
-            filled_frames[a:b] = True
-            out.visibility[a:b, j] = 0.0
-        for c in range(series.shape[1]):
-            col, outliers = hampel(series[:, c], half, s.hampel_sigmas)
-            if c < 2:
-                rep.outliers_removed += int(outliers.sum())
-            series[:, c] = lowpass(col, fs, s.cutoff_hz, s.order)
-        out.xy[:, j] = series[:, :2]
-        out.z[:, j] = series[:, 2]
-        out.world[:, j] = series[:, 3:]
-    missing = ~np.isfinite(out.xy[:, 23, 0])
-    rep.frames_filled = int(filled_frames.sum())
-    rep.gaps_filled = len(runs(filled_frames))
-    rep.long_gaps = [(int(a), int(b)) for a, b in runs(missing)]
-    out.cleaning = rep
-    return out
+def peak(t: np.ndarray, y: np.ndarray, t0: float, t1: float, sign: float = 1.0) -> float:
+    """Largest (``sign`` = -1: smallest) value of ``y`` over [t0, t1], parabola-refined."""
+    sel = np.flatnonzero((t >= t0) & (t <= t1))
+    ends = [at(t, y, t0), at(t, y, t1)]
+    cand = [sign * v for v in ends if np.isfinite(v)]
+    if sel.size:
+        ys = sign * y[sel]
+        if np.isfinite(ys).any():
+            k = int(sel[np.nanargmax(ys)])
+            cand.append(_parabola_peak(t, sign * y, k, t0, t1))
+    return sign * max(cand) if cand else float("nan")
+
+
+def _parabola_peak(t: np.ndarray, y: np.ndarray, k: int, t0: float, t1: float) -> float:
+    """The maximum of the parabola through samples k-1, k, k+1 when it lies in [t0, t1]."""
+    best = y[k]
+    if 0 < k < len(y) - 1 and np.isfinite(y[k - 1]) and np.isfinite(y[k + 1]):
+        a, b, c = y[k - 1], y[k], y[k + 1]
+        den = a - 2 * b + c
+        if den < 0:
+            off = 0.5 * (a - c) / den
+            if abs(off) <= 1 and t0 <= t[k] + off * (t[k + 1] - t[k]) <= t1:
+                best = b - 0.25 * (a - c) * off
+    return best
+
+
+def span_mean(t: np.ndarray, y: np.ndarray, t0: float, t1: float) -> float:
+    """Time-weighted mean of ``y`` over [t0, t1] (trapezoid on the samples inside)."""
+    sel = (t > t0) & (t < t1)
+    tt = np.concatenate([[t0], t[sel], [t1]])
+    yy = np.concatenate([[at(t, y, t0)], y[sel], [at(t, y, t1)]])
+    ok = np.isfinite(yy)
+    if ok.sum() < 2:
+        return float("nan")
+    yy, tt = yy[ok], tt[ok]
+    return float(np.sum(0.5 * (yy[1:] + yy[:-1]) * np.diff(tt)) / (tt[-1] - tt[0]))
+
+
+def frame_rate(times: np.ndarray, default: float = float("nan")) -> float:
+    """Median frame rate (Hz) of sample times; ``default`` with fewer than two samples."""
+    dt = np.diff(np.asarray(times, float))
+    return float(1.0 / np.median(dt)) if dt.size else float(default)
