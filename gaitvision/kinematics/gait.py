@@ -26,6 +26,7 @@ from gaitvision.kinematics.assessment import (
     note_hidden_wrists,
     summaries,
 )
+from gaitvision.kinematics.camera import SideOnCheck
 from gaitvision.kinematics.curves import normalised_curves
 from gaitvision.kinematics.events import ContactParams, detect_contacts
 from gaitvision.kinematics.gating import (
@@ -184,6 +185,8 @@ def analyze_gait(pose: PoseProduct | PoseTrack, *, raw: PoseTrack | None = None,
         # the feet's motion gives the pooled cadence without depending on them.
         cadence["both"] = 120.0 / seq.stride_s
     summary = {} if seq.walking else summaries(strides, vname, quality, roll, cadence)
+    if vname == "side":
+        SideOnCheck().apply(track.xy, track.visibility, roll, quality, summary)
     kept = [s for s, r in zip(seq.strides, strides) if r.excluded is None]
     curves = Curves() if seq.walking else normalised_curves(bf, series, kept, vname)
     if vname == "rear":
