@@ -111,3 +111,19 @@ def test_slowed_synthetic_run_is_refused_naming_the_factor():
         SlowedClipDetector().check(slowed)
     assert err.value.factor == 4
     SlowedClipDetector().check(track)  # the run itself passes
+
+
+def test_pelvis_phase_tells_a_bounce_from_a_vault():
+    from gaitvision.kinematics.geometry import body_frame
+    from gaitvision.kinematics.gating import PelvisPhase
+    from gaitvision.kinematics.testing import make_track
+    from gaitvision.landmarks import HIP
+
+    track, _ = make_track(fps=60, duration_s=6.0, noise_px=1.0, seed=2)
+    bf = body_frame(track.times, track.xy, track.visibility, track.frame_size, "side",
+                    track.view.direction if track.view else "right")
+    assert PelvisPhase().is_run(bf, None)
+    # the same run with the pelvis's vertical bob inverted (highest at midstance): a vault
+    y = bf.p[:, [HIP["left"], HIP["right"]], 1]
+    bf.p[:, [HIP["left"], HIP["right"]], 1] = 2 * np.nanmean(y) - y
+    assert not PelvisPhase().is_run(bf, None)
