@@ -154,8 +154,9 @@ def _gate_note(kinds: Counter) -> str:
              "belt": "a stance foot that did not ride the belt"}
     parts = [f"{n} for {words[k]}" for k, n in kinds.most_common()]
     n = sum(kinds.values())
-    return (f"{n} stride{'' if n == 1 else 's'} failed a plausibility check and were left out of "
-            f"the averages: {'; '.join(parts)}")
+    strides = "1 stride failed a plausibility check and was" if n == 1 else \
+        f"{n} strides failed a plausibility check and were"
+    return f"{strides} left out of the averages: {'; '.join(parts)}"
 
 
 def representative_stride(strides: list[StrideRecord], side: str,
