@@ -88,6 +88,20 @@ def build_parser() -> argparse.ArgumentParser:
     rep.add_argument("result_dir")
     rep.add_argument("--slowmo", type=float, default=0.25)
     rep.add_argument("--page", choices=("A4", "Letter"), default="A4")
+    rep.add_argument("--recompute", action="store_true",
+                     help="re-run kinematics from the saved pose tracks first (no pose)")
+    rep.add_argument("--height-cm", type=_positive, default=None, help="with --recompute")
+    rep.add_argument("--speed-kmh", type=_positive, default=None, help="with --recompute")
+    rep.add_argument("--name", default=None, help="with --recompute: runner's name")
+    rep.add_argument("--notes", default=None, help="with --recompute")
+    rep.add_argument("--no-render", action="store_true", help="with --recompute: data files only")
+
+    cmp_ = sub.add_parser("compare", help="compare two sessions (result folders): B - A")
+    cmp_.add_argument("result_a", metavar="RESULT_A")
+    cmp_.add_argument("result_b", metavar="RESULT_B")
+    cmp_.add_argument("--out", required=True, help="output folder for the comparison")
+    cmp_.add_argument("--labels", nargs=2, default=("A", "B"), metavar=("A", "B"))
+    cmp_.add_argument("--no-render", action="store_true", help="compare.json only")
 
     srv = sub.add_parser("serve", help="start the web app")
     srv.add_argument("--host", default="127.0.0.1")
@@ -150,12 +164,37 @@ def _cmd_analyze(args, bars) -> int:
 
 
 def _cmd_report(args, bars) -> int:
-    from gaitvision.pipeline import render_report
+    from gaitvision.pipeline import recompute, render_report
 
+    edits = (args.height_cm, args.speed_kmh, args.name, args.notes)
+    if not args.recompute and (any(v is not None for v in edits) or args.no_render):
+        raise GaitVisionError("--height-cm, --speed-kmh, --name, --notes and --no-render need "
+                              "--recompute.")
+    if args.recompute:
+        result = recompute(args.result_dir, height_cm=args.height_cm, speed_kmh=args.speed_kmh,
+                           runner_name=args.name, notes=args.notes, render=not args.no_render,
+                           slowmo_factor=args.slowmo, page_size=args.page, progress=bars)
+        bars.close()
+        print(f"Metrics recomputed{'' if args.no_render else ' and report re-rendered'} in "
+              f"{result.out_dir}/")
+        return 0
     result = render_report(args.result_dir, slowmo_factor=args.slowmo, page_size=args.page,
                            progress=bars)
     bars.close()
     print(f"Report re-rendered in {result.out_dir}/")
+    return 0
+
+
+def _cmd_compare(args, bars) -> int:
+    from gaitvision.compare import compare
+
+    result = compare(args.result_a, args.result_b, args.out, labels=tuple(args.labels),
+                     render=not args.no_render)
+    real = result.real_changes
+    print(f"{len(real)} real change(s)" if real else "No real change on any metric.")
+    for r in real:
+        print(f"  {r.label} ({r.side}): {r.a} -> {r.b} {r.unit}")
+    print(f"Comparison in {args.out}/")
     return 0
 
 
@@ -172,7 +211,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     bars = _Bars(enabled=not args.quiet)
     handler = {"pose": _cmd_pose, "analyze": _cmd_analyze, "report": _cmd_report,
-               "serve": _cmd_serve}[args.command]
+               "serve": _cmd_serve, "compare": _cmd_compare}[args.command]
     try:
         return handler(args, bars)
     except GaitVisionError as exc:

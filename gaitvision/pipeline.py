@@ -35,7 +35,7 @@ from gaitvision.errors import GaitVisionError
 from gaitvision.kinematics import GaitAnalysis, analyze_gait
 from gaitvision.kinematics.gating import SlowedClipDetector, retime_track
 from gaitvision.pose.estimate import estimate_pose
-from gaitvision.pose.product import PoseProduct
+from gaitvision.pose.product import CLEANED_FILE, LABELLED_FILE, PoseProduct
 from gaitvision.pose.track import PoseTrack
 from gaitvision.pose.tracking import label_track, make_product
 from gaitvision.progress import ProgressCallback, report, scaled
@@ -180,18 +180,35 @@ def analyze(
 
     session = {
         "runner_name": runner_name, "notes": notes, "height_cm": height_cm,
-        "speed_kmh": speed_kmh, "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "speed_kmh": speed_kmh, "created": _now(),
     }
+    manifest = _write_result(out_dir, results, session, render, slowmo_factor, page_size,
+                             progress)
+    return AnalysisResult(out_dir=out_dir, views=results, manifest=manifest)
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def _write_result(out_dir: Path, results: list[ViewResult], session: dict, render: bool,
+                  slowmo_factor: float, page_size: str, progress: ProgressCallback | None,
+                  copy_pose_from: Path | None = None) -> dict:
+    """Write a result folder under a temporary name, then swap it into place.
+
+    ``copy_pose_from``: a result folder whose pose files (tracks, keypoints.csv) are
+    copied rather than written again (recompute).
+    """
     parent = out_dir.resolve().parent
     parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.partial-", dir=parent))
+    old = None
     try:
         files: list[dict] = []
         for r in results:
             vdir = tmp / r.view
             vdir.mkdir()
-            r.pose.save(vdir)
-            r.track.to_csv(vdir / "keypoints.csv")
+            _write_pose(r, vdir, None if copy_pose_from is None else copy_pose_from / r.view)
             r.analysis.save(vdir)
             files += _data_entries(r.view)
         manifest = {"schema": RESULT_SCHEMA, "created": session["created"], "session": session,
@@ -201,12 +218,90 @@ def analyze(
         if render:
             manifest = _render(tmp, results, session, slowmo_factor, page_size, progress)
         if out_dir.exists():
-            shutil.rmtree(out_dir)
+            old = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.old-", dir=parent))
+            os.replace(out_dir, old / "result")
         os.replace(tmp, out_dir)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
+        if old is not None and not out_dir.exists():
+            os.replace(old / "result", out_dir)  # put the previous result back
         raise
-    return AnalysisResult(out_dir=out_dir, views=results, manifest=manifest)
+    finally:
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
+    return manifest
+
+
+def _write_pose(r: ViewResult, vdir: Path, source: Path | None) -> None:
+    if source is None:
+        r.pose.save(vdir)
+        r.track.to_csv(vdir / "keypoints.csv")
+        return
+    for name in (CLEANED_FILE, LABELLED_FILE, "keypoints.csv"):
+        shutil.copy2(source / name, vdir / name)
+
+
+def recompute(result_dir: str | os.PathLike, *, height_cm: float | None = None,
+              speed_kmh: float | None = None, runner_name: str | None = None,
+              notes: str | None = None, render: bool = True,
+              progress: ProgressCallback | None = None, slowmo_factor: float = 0.25,
+              page_size: str = "A4") -> AnalysisResult:
+    """Re-run kinematics and the report of a saved result from its pose tracks (no pose).
+
+    The labelled and cleaned tracks and the settings recorded in ``metrics.json`` give
+    the same ``metrics.json``, byte for byte, when nothing is changed; the session
+    values given here (height, speed, name, notes) replace the saved ones (None: keep).
+
+    Parameters
+    ----------
+    result_dir : path-like
+        A folder written by :func:`analyze`; replaced in place, atomically.
+    height_cm, speed_kmh, runner_name, notes : optional
+        New session values.
+    render : bool
+        Re-render videos, key frames, charts and the PDF (needs the source videos).
+    progress : callable, optional
+        ``progress(stage, fraction)``.
+    slowmo_factor, page_size
+        As in :func:`analyze`.
+
+    Returns
+    -------
+    AnalysisResult
+
+    Raises
+    ------
+    GaitVisionError
+        Not a result folder, a result without its labelled track, or (with ``render``) a
+        source video that is gone.
+    """
+    old = load_result(result_dir)
+    session = dict(old.manifest.get("session", {}))
+    for key, value in (("height_cm", height_cm), ("speed_kmh", speed_kmh),
+                       ("runner_name", runner_name), ("notes", notes)):
+        if value is not None:
+            session[key] = value
+    session.setdefault("created", _now())
+    results = []
+    for k, r in enumerate(old.views):
+        if not (old.out_dir / r.view / LABELLED_FILE).exists():
+            raise GaitVisionError(f"{old.out_dir}: made by an older gaitvision without the labelled "
+                                  "pose track; run 'gaitvision analyze' again.")
+        if render and not Path(r.video_path).exists():
+            raise GaitVisionError(f"source video {r.video_path} is gone; the report's videos need "
+                                  "it: put it back, or recompute without rendering.")
+        n = len(old.views)
+        report(progress, "kinematics", k / n)
+        settings = AnalysisSettings.from_dict(r.analysis.settings)
+        analysis = _kinematics(r.pose, settings, session.get("height_cm"), session.get("speed_kmh"),
+                               scaled(progress, k / n, (k + 1) / n))
+        if r.analysis.video.get("name"):
+            analysis.video["name"] = r.analysis.video["name"]
+        results.append(ViewResult(r.view, r.video_path, r.pose, analysis))
+    report(progress, "kinematics", 1.0)
+    manifest = _write_result(old.out_dir, results, session, render, slowmo_factor, page_size,
+                             progress, copy_pose_from=old.out_dir)
+    return AnalysisResult(out_dir=old.out_dir, views=results, manifest=manifest)
 
 
 def _kinematics(product: PoseProduct, settings: AnalysisSettings, height_cm: float | None,

@@ -16,6 +16,6 @@ python3 -m venv .venv-synth
 . .venv-synth/bin/activate
 pip install torch==2.13.0            # the CPU build; never an unpinned torch
 pip install anny trimesh "PyOpenGL>=3.1.7" "pyglet>=1.4.10,<2" freetype-py imageio \
-    scipy networkx "av>=12" pillow
+    scipy networkx "av>=12" pillow six
 pip install --no-deps pyrender==0.1.45
 echo "ready: PYTHONPATH=. .venv-synth/bin/python -m gaitvision.synth --seed 7 --out sample_videos"

@@ -1,9 +1,10 @@
-"""``analyze_gait``: from a pose track to a :class:`GaitAnalysis`.
+"""``analyze_gait``: from the pose stage's product to a :class:`GaitAnalysis`.
 
-Steps: view and direction -> body-centred coordinates -> foot contacts per foot
-(:mod:`.events`) -> a consistent left/right sequence (:mod:`.sequence`; a walk stops
-here) -> camera roll -> angle series -> per-stride metrics (:mod:`.side`,
-:mod:`.rear`) -> quality and summaries with findings (:mod:`.assessment`), curves.
+One straight sequence for every view: body-centred coordinates -> foot contacts (the
+view's detector, :mod:`.detectors`) -> a consistent left/right sequence
+(:mod:`.sequence`; a walk stops here) -> camera roll -> angle series -> per-stride
+metrics -> quality and summaries with findings (:mod:`.assessment`), curves. What
+differs between views is in the view classes (:mod:`.views`).
 """
 
 from __future__ import annotations
@@ -16,41 +17,36 @@ from gaitvision.kinematics.analysis import (
     GaitAnalysis,
     GaitEvent,
     GaitEvents,
+    Quality,
     StrideRecord,
 )
 from gaitvision.kinematics.assessment import (
     SIDE_TILT_NOTE,
     assess_quality,
     exclude_irregular,
-    hidden_leg,
-    note_hidden_wrists,
     summaries,
 )
 from gaitvision.kinematics.camera import SideOnCheck
 from gaitvision.kinematics.curves import normalised_curves
-from gaitvision.kinematics.events import ContactParams, detect_contacts
+from gaitvision.kinematics.events import ContactParams
 from gaitvision.kinematics.gating import (
     DEFAULT_LEG_M,
     froude_number,
     not_running_reason,
     on_treadmill,
 )
-from gaitvision.kinematics.geometry import LEG_POINTS, body_frame, rear_series, side_series
-from gaitvision.kinematics.midstance import midstances, symmetric_contacts
+from gaitvision.kinematics.geometry import LEG_POINTS, body_frame
 from gaitvision.kinematics.plausibility import StrideGates
-from gaitvision.kinematics.rear import camera_roll, drop_series
-from gaitvision.kinematics.rear import stride_metrics as rear_metrics
 from gaitvision.kinematics.sequence import (
     Sequence,
     SequenceParams,
     Stride,
     build_sequence,
-    cadence_fit,
     stride_period,
 )
-from gaitvision.kinematics.side import LEG_PER_HEIGHT, midstance
-from gaitvision.kinematics.side import stride_metrics as side_metrics
-from gaitvision.landmarks import HEEL, SIDES, TOE
+from gaitvision.kinematics.side import LEG_PER_HEIGHT
+from gaitvision.kinematics.views import SideView, view_for
+from gaitvision.landmarks import SIDES
 from gaitvision.pose.cleaning import CleaningSettings
 from gaitvision.pose.product import ANGLE_CUTOFF_HZ, PoseProduct, PoseStageSettings
 from gaitvision.pose.track import PoseTrack
@@ -105,99 +101,43 @@ def analyze_gait(pose: PoseProduct | PoseTrack, *, raw: PoseTrack | None = None,
     """
     product = _as_product(pose, raw, view, angle_cutoff_hz)
     report(progress, "kinematics", 0.0)
-    ev_track, track = product.labelled, product.cleaned
-    est = ev_track.view
-    vname = "side" if est.view == "side" else "rear"
+    labelled, track = product.labelled, product.cleaned
+    est = labelled.view
+    v = view_for(est.view, contact_params)
     if not track.detected.any():
         raise NoRunnerError("no runner was found in the clip; film the whole body, side-on "
                             "or from behind.")
-    n_unswapped = ev_track.cleaning.legs_relabelled if ev_track.cleaning else 0
-    n_glitches = ev_track.cleaning.glitches_bridged if ev_track.cleaning else 0
-    bf0 = body_frame(ev_track.times, ev_track.xy, ev_track.visibility, ev_track.frame_size,
+    bf0 = body_frame(labelled.times, labelled.xy, labelled.visibility, labelled.frame_size,
                      est.view, est.direction)
     treadmill = on_treadmill(bf0)
     leg_m = LEG_PER_HEIGHT * height_cm / 100 if height_cm else DEFAULT_LEG_M
-    froude = None if treadmill else froude_number(bf0, leg_m)
-    periodic = [bf0.p[:, HEEL[f], 0 if vname == "side" else 1] for f in SIDES]
-    stride_s = stride_period(bf0.t, periodic)
-    mids = midstances(bf0.t, bf0.p, stride_s, contact_params) if vname == "rear" else []
-    contacts = {f: detect_contacts(bf0.t, bf0.p, ev_track.visibility, f, contact_params,
-                                   side_view=(vname == "side" and treadmill),
-                                   windows=[m.window for m in mids if m.foot == f] or None)
-                for f in SIDES}
-    if mids:
-        contacts = {f: symmetric_contacts(c, mids) for f, c in contacts.items()}
+    stride_s = stride_period(bf0.t, v.periodic(bf0))
+    contacts = v.detector(treadmill).detect(bf0, labelled.visibility, stride_s)
     vis = {f: _leg_visibility(track, f) for f in SIDES}
-    hidden = hidden_leg(vis) if vname == "side" else None
-    seq = build_sequence(contacts, vis, sequence_params, hidden=hidden, stride_s=stride_s)
+    seq = build_sequence(contacts, vis, sequence_params, hidden=v.hidden_leg(vis),
+                         stride_s=stride_s)
     report(progress, "kinematics", 0.4)
-    seen_s = float(np.sum(np.diff(track.times)[track.detected[1:]]))
-    reason = not_running_reason(seq, froude, leg_m, seen_s, bf0)
-    if reason is not None:
-        seq.walking = True
-        if on_walking == "raise":
-            raise NotRunningError(
-                f"this does not look like running ({reason}); film at least 10 s of treadmill "
-                "running, side-on or from behind, with the whole body in view.")
-        seq.notes.append(f"not a steady run: {reason}")
-    # camera roll, then the angle series in the levelled frame
-    if vname == "side":
-        # The stance foot's path gives the belt's line in the image, but a camera not
-        # quite perpendicular to the belt tilts it too (the foot sinks in the image as it
-        # nears the camera), so it is reported, not undone.
-        roll, use_roll = _belt_roll(bf0, ev_track, seq), 0.0
-    else:
-        roll = camera_roll(track.times, track.xy, seq.strides)
-        use_roll = roll if np.isfinite(roll) else 0.0
+    _gate_walking(seq, None if treadmill else froude_number(bf0, leg_m), leg_m, track, on_walking,
+                  bf0)
+    roll, use_roll = v.camera_roll(labelled, track, seq)
     bf = body_frame(track.times, track.xy, track.visibility, track.frame_size, est.view,
                     est.direction, use_roll)
-    series = side_series(bf) if vname == "side" else rear_series(bf)
-    leg_cm = LEG_PER_HEIGHT * height_cm if height_cm else None
-    quality = assess_quality(track, seq, vis, roll, vname)
-    if vname == "side" and np.isfinite(roll) and abs(roll) > SIDE_TILT_NOTE:
-        quality.tilt_suspected = True  # agrees with the belt-tilt note
-    if n_unswapped:
-        quality.notes.append(f"leg labels were exchanged back in {n_unswapped} frames where the "
-                             "pose model had swapped the legs")
-    if n_glitches:
-        quality.notes.append(f"{n_glitches} leg keypoints that jumped off their own path for a "
-                             "frame or a few (e.g. onto the other foot) were interpolated over")
-    if not treadmill:
-        quality.notes.append("the runner moves across the frame: not a treadmill run; events "
-                             "were timed from foot height alone")
-    strides, per_side = [], {"left": [], "right": []}
-    if not seq.walking:
-        for s in seq.strides:
-            m = (side_metrics(bf, series, s, leg_cm) if vname == "side"
-                 else rear_metrics(bf, series, s))
-            rec = _record(track, s, m, len(per_side[s.foot]))
-            rec.mid_s = midstance(bf, s)
-            per_side[s.foot].append(rec)
-            strides.append(rec)
-        StrideGates().apply(strides, bf, quality, vname, treadmill)
-        exclude_irregular(strides, quality)
-        if vname == "rear":
-            note_hidden_wrists(bf, series, seq, quality)
+    series = v.series(bf)
+    quality = _quality(track, seq, vis, roll, v, treadmill)
+    strides = [] if seq.walking else _strides(v, bf, series, seq, track, height_cm, quality,
+                                              treadmill)
     report(progress, "kinematics", 0.8)
-    cadence = cadence_fit(seq)
-    if vname == "rear" and np.isfinite(seq.stride_s):
-        # From behind, contact times are uncertain (see the quality note); the period of
-        # the feet's motion gives the pooled cadence without depending on them.
-        cadence["both"] = 120.0 / seq.stride_s
-    summary = {} if seq.walking else summaries(strides, vname, quality, roll, cadence)
-    if vname == "side":
+    summary = {} if seq.walking else summaries(strides, v.name, quality, roll, v.cadence(seq))
+    if v.name == "side":
         SideOnCheck().apply(track.xy, track.visibility, roll, quality, summary)
     kept = [s for s, r in zip(seq.strides, strides) if r.excluded is None]
-    curves = Curves() if seq.walking else normalised_curves(bf, series, kept, vname)
-    if vname == "rear":
-        for s in SIDES:
-            series[f"pelvic_drop_deg.{s}"] = drop_series(series, s)
-    events = _events(track, seq)
+    curves = Curves() if seq.walking else normalised_curves(bf, series, kept, v.name)
+    v.finish_series(series)
     report(progress, "kinematics", 1.0)
     return GaitAnalysis(
-        view=vname, direction=est.direction if vname == "side" else None,
-        video=track.video.to_dict(), events=events, strides=strides, summary=summary,
-        curves=curves, quality=quality, times=np.asarray(track.times, float),
+        view=v.name, direction=est.direction if v.name == "side" else None,
+        video=track.video.to_dict(), events=_events(track, seq), strides=strides,
+        summary=summary, curves=curves, quality=quality, times=np.asarray(track.times, float),
         frame_index=np.asarray(track.frame_index), series=series, height_cm=height_cm,
         speed_kmh=speed_kmh, leg_length_px=bf.leg_px)
 
@@ -216,28 +156,63 @@ def _as_product(pose: PoseProduct | PoseTrack, raw: PoseTrack | None, view: str 
     return make_product(pose, PoseStageSettings(cleaning=None), view=view)
 
 
+def _gate_walking(seq: Sequence, froude: float | None, leg_m: float, track: PoseTrack,
+                  on_walking: str, bf0=None) -> None:
+    """Mark (or refuse) a walk, or a clip with no steady gait (``bf0``: the body frame
+    whose pelvis motion can overrule a walk's duty factor, :class:`~.gating.PelvisPhase`)."""
+    seen_s = float(np.sum(np.diff(track.times)[track.detected[1:]]))
+    reason = not_running_reason(seq, froude, leg_m, seen_s, bf0)
+    if reason is None:
+        return
+    seq.walking = True
+    if on_walking == "raise":
+        raise NotRunningError(
+            f"this does not look like running ({reason}); film at least 10 s of treadmill "
+            "running, side-on or from behind, with the whole body in view.")
+    seq.notes.append(f"not a steady run: {reason}")
+
+
+def _quality(track: PoseTrack, seq: Sequence, vis: dict, roll: float, view: SideView,
+             treadmill: bool) -> Quality:
+    """Quality flags and notes common to every view, and what labelling did."""
+    quality = assess_quality(track, seq, vis, roll, view.name)
+    if view.name == "side" and np.isfinite(roll) and abs(roll) > SIDE_TILT_NOTE:
+        quality.tilt_suspected = True  # agrees with the belt-tilt note
+    report_ = track.cleaning
+    if report_ is not None and report_.legs_relabelled:
+        quality.notes.append(f"leg labels were exchanged back in {report_.legs_relabelled} frames "
+                             "where the pose model had swapped the legs")
+    if report_ is not None and report_.glitches_bridged:
+        quality.notes.append(f"{report_.glitches_bridged} leg keypoints that jumped off their own "
+                             "path for a frame or a few (e.g. onto the other foot) were "
+                             "interpolated over")
+    if not treadmill:
+        quality.notes.append("the runner moves across the frame: not a treadmill run; events "
+                             "were timed from foot height alone")
+    return quality
+
+
+def _strides(view: SideView, bf, series: dict, seq: Sequence, track: PoseTrack,
+             height_cm: float | None, quality: Quality,
+             treadmill: bool = True) -> list[StrideRecord]:
+    """Per-stride records with every metric of the view; implausible strides
+    (:mod:`.plausibility`) and irregular ones excluded."""
+    leg_cm = LEG_PER_HEIGHT * height_cm if height_cm else None
+    strides, count = [], {f: 0 for f in SIDES}
+    for s in seq.strides:
+        rec = _record(track, s, view.stride_metrics(bf, series, s, leg_cm), count[s.foot])
+        rec.mid_s = view.midstance(bf, s)
+        count[s.foot] += 1
+        strides.append(rec)
+    StrideGates().apply(strides, bf, quality, view.name, treadmill)
+    exclude_irregular(strides, quality)
+    view.quality_notes(bf, series, seq, quality)
+    return strides
+
+
 def _leg_visibility(track: PoseTrack, foot: str) -> float:
     v = track.visibility[track.detected][:, LEG_POINTS[foot]]
     return float(np.mean(v)) if v.size else 0.0
-
-
-def _belt_roll(bf, track: PoseTrack, seq: Sequence) -> float:
-    """Side view: direction of the stance toe's path in the image = the belt's tilt."""
-    angles = []
-    for st in seq.stances:
-        if st.ic_inferred:
-            continue
-        sel = (track.times > st.ic + 0.2 * (st.to - st.ic)) & \
-            (track.times < st.to - 0.2 * (st.to - st.ic))
-        pts = track.xy[sel, TOE[st.foot]]
-        pts = pts[np.isfinite(pts).all(axis=1)]
-        if len(pts) < 2:
-            continue
-        dx, dy = pts[-1] - pts[0]
-        a = np.degrees(np.arctan2(-dy, dx))  # up = -y
-        a = (a + 90) % 180 - 90
-        angles.append(a)
-    return float(np.median(angles)) if angles else float("nan")
 
 
 def _record(track: PoseTrack, s: Stride, m: dict, index: int) -> StrideRecord:

@@ -160,6 +160,12 @@ def as_saved(a: GaitAnalysis) -> GaitAnalysis:
         quality=Quality.from_dict(doc["quality"]))
 
 
+def plain_pdf_section(views, st) -> list:
+    from gaitvision.report.plain import pdf_section
+
+    return pdf_section(views, st)
+
+
 def render_pdf(views: list[tuple[GaitAnalysis, Path]], out_pdf: str | os.PathLike, *,
                session: dict | None = None, page_size: str = "A4") -> Path:
     """Write the combined PDF report for one or more views of the same run.
@@ -196,6 +202,7 @@ def render_pdf(views: list[tuple[GaitAnalysis, Path]], out_pdf: str | os.PathLik
         setup = next((n for n in a.quality.notes if n.startswith("check my setup")), None)
         if setup:
             story.append(Paragraph(esc(f"{a.view.capitalize()} view, {setup}."), st["body"]))
+    story += plain_pdf_section(views, st)  # coach (issue 15): the plain summary on top
     story += findings_section(views, st)
     for a, _ in views:
         story.append(Paragraph(f"{a.view.capitalize()} view: summary (mean ± SD per side)",

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from gaitvision.synth.clothing import Clothing, inflate, pattern_shade
 from gaitvision.synth.kinematics import BONE_GROUPS_ORDER, Skeleton, bone_group
 
 #: Rotation from Anny's frame (x left, -y forward, z up) to the world (X fwd, Y left, Z up).
@@ -41,7 +42,8 @@ COLOURS = {
 class AnnyBody:
     """One Anny body of a given phenotype: rest skeleton, posing, vertex colours."""
 
-    def __init__(self, phenotype: dict[str, float] | None = None) -> None:
+    def __init__(self, phenotype: dict[str, float] | None = None,
+                 clothing: Clothing | None = None) -> None:
         import anny
         import torch
 
@@ -65,6 +67,8 @@ class AnnyBody:
         idx = self.model.vertex_bone_indices.numpy()
         self.dominant_bone = idx[np.arange(len(idx)), np.argmax(w, axis=1)]
         self.groups = [bone_group(lab) for lab in self.labels]
+        self.clothing = clothing or Clothing()
+        self._offsets: np.ndarray | None = None
 
     # ------------------------------------------------------------------ skeleton
     def skeleton(self) -> Skeleton:
@@ -112,55 +116,89 @@ class AnnyBody:
                               pose_parameterization="world-orient")
 
     def vertices(self, rotations: np.ndarray, root: np.ndarray) -> np.ndarray:
-        """Skinned vertices (B, V, 3) in the world frame (see :meth:`_posed`)."""
-        return self._posed(rotations, root)["vertices"].double().numpy()
+        """Skinned vertices (B, V, 3) in the world frame (see :meth:`_posed`), loose
+        garments pushed out along the surface normal."""
+        verts = self._posed(rotations, root)["vertices"].double().numpy()
+        if self._offsets is None:
+            self.vertex_colours()
+        if np.any(self._offsets):
+            verts = np.stack([inflate(v, self.faces, self._offsets) for v in verts])
+        return verts
 
     def posed_heads(self, rotations: np.ndarray, root: np.ndarray) -> np.ndarray:
         """Anny's own posed bone heads (B, N, 3), for checking the numpy chain."""
         return self._posed(rotations, root)["bone_poses"][..., :3, 3].double().numpy()
 
+    def pelvis_patches(self) -> dict[str, dict[str, np.ndarray]]:
+        """Vertex indices over the pelvic landmarks (see :mod:`pelvis_truth`)."""
+        if getattr(self, "_patches", None) is None:
+            from gaitvision.synth.pelvis_truth import landmark_patches
+
+            lab = {name: i for i, name in enumerate(self.labels)}
+            self._patches = landmark_patches(self.rest_vertices,
+                                             self.rest_heads[lab["upperleg01.L"]],
+                                             self.rest_heads[lab["upperleg01.R"]])
+        return self._patches
+
     # ------------------------------------------------------------------ paint
     def vertex_colours(self, shoe_top_m: float = SHOE_TOP_M,
                        sock_top_m: float = SOCK_TOP_M) -> np.ndarray:
-        """(V, 4) uint8 colours: skin, hair, t-shirt, shorts, socks, shoes. The shoe
-        and sock tops are heights above the sole (rest pose)."""
+        """(V, 4) uint8 colours: skin, hair, top, shorts (or tights), socks, shoes, as the
+        clothing says. The shoe and sock tops are heights above the sole (rest pose).
+        Also sets the loose garments' outward offsets used by :meth:`vertices`."""
         v = self.rest_vertices
         heads = self.rest_heads
         lab = {name: i for i, name in enumerate(self.labels)}
-        group = np.array([BONE_GROUPS_ORDER.index(self.groups[b]) for b in self.dominant_bone])
-        g = {name: BONE_GROUPS_ORDER.index(name) for name in BONE_GROUPS_ORDER}
-        col = np.tile(np.array(COLOURS["skin"], dtype=np.uint8), (len(v), 1))
+        gi = np.array([BONE_GROUPS_ORDER.index(self.groups[b]) for b in self.dominant_bone])
 
-        def paint(mask, name):
-            col[mask] = COLOURS[name]
+        def group(*names):
+            return np.isin(gi, [BONE_GROUPS_ORDER.index(n) for n in names])
 
+        cl = self.clothing
+        col = np.tile(np.array(cl.skin, dtype=float), (len(v), 1))
+        self._offsets = np.zeros(len(v))
         hip_z = heads[lab["upperleg01.L"], 2]
         knee_z = heads[lab["lowerleg01.L"], 2]
-        neck_z = heads[lab["neck01"], 2]
-        eye = heads[lab["eye.L"]]
-        # Shirt: trunk and shoulders, sleeves to mid upper arm.
-        shoulder_z = heads[lab["upperarm01.L"], 2]
-        elbow_z = heads[lab["lowerarm01.L"], 2]
-        sleeve_z = shoulder_z - 0.45 * (shoulder_z - elbow_z)
-        trunk = np.isin(group, [g["trunk"], g["lumbar"], g["pelvis"]])
-        paint(trunk & (v[:, 2] > hip_z + 0.06) & (v[:, 2] < neck_z + 0.01), "shirt")
-        arm = np.isin(group, [g["upperarm_L"], g["upperarm_R"]])
-        paint(arm & (v[:, 2] > sleeve_z), "shirt")
-        # Shorts: pelvis to a third of the thigh.
-        shorts_z = hip_z - 0.38 * (hip_z - knee_z)
-        legs = np.isin(group, [g["pelvis"], g["thigh_L"], g["thigh_R"], g["lumbar"]])
-        paint(legs & (v[:, 2] > shorts_z) & (v[:, 2] <= hip_z + 0.06), "shorts")
-        # Socks and shoes.
-        lower = np.isin(group, [g["shank_L"], g["shank_R"], g["foot_L"], g["foot_R"]])
-        feet = np.isin(group, [g["foot_L"], g["foot_R"]])
+        feet = group("foot_L", "foot_R")
         sole_z = v[feet, 2].min()
-        paint((lower | feet) & (v[:, 2] < sole_z + sock_top_m), "sock")
-        paint((lower | feet) & (v[:, 2] < sole_z + shoe_top_m), "shoe")
-        paint(lower & (v[:, 2] < sole_z + 0.012), "sole")
+        trunk = group("trunk", "lumbar", "pelvis")
+        shirt = trunk & (v[:, 2] > hip_z + cl.shirt_hem_above_hip_m) & (
+            v[:, 2] < heads[lab["neck01"], 2] + 0.01)
+        # Sleeves to mid upper arm.
+        shoulder_z = heads[lab["upperarm01.L"], 2]
+        sleeve_z = shoulder_z - 0.45 * (shoulder_z - heads[lab["lowerarm01.L"], 2])
+        shirt |= group("upperarm_L", "upperarm_R") & (v[:, 2] > sleeve_z)
+        shorts = self._shorts_mask(group, hip_z, knee_z, sole_z + sock_top_m + 0.01)
+        if cl.shirt_hem_above_hip_m >= 0.06:
+            shorts &= ~shirt
+        else:  # a long top hangs over the waistband
+            shorts &= ~(shirt & trunk)
+        col[shirt] = np.array(cl.shirt) * pattern_shade(v[shirt], cl.shirt_pattern)[:, None]
+        col[shorts] = np.array(cl.shorts) * pattern_shade(v[shorts], cl.shorts_pattern)[:, None]
+        self._offsets[shorts] = cl.shorts_inflate_m * np.clip(
+            (hip_z + 0.06 - v[shorts, 2]) / 0.12, 0.0, 1.0)
+        self._offsets[shirt & trunk] = cl.shirt_inflate_m * np.clip(
+            (shoulder_z - v[shirt & trunk, 2]) / 0.15, 0.0, 1.0)
+        # Socks and shoes.
+        lower = group("shank_L", "shank_R", "foot_L", "foot_R")
+        col[lower & (v[:, 2] < sole_z + sock_top_m)] = COLOURS["sock"]
+        col[lower & (v[:, 2] < sole_z + shoe_top_m)] = COLOURS["shoe"]
+        col[group("shank_L", "shank_R") & (v[:, 2] < sole_z + 0.012)] = COLOURS["sole"]
         # Hair: the top and back of the head.
-        head = np.isin(group, [g["head"]])
-        hair = head & ((v[:, 2] > eye[2] + 0.045)
-                       | ((v[:, 0] < eye[0] - 0.10) & (v[:, 2] > eye[2] - 0.07)))
-        paint(hair, "hair")
+        eye = heads[lab["eye.L"]]
+        hair = group("head") & ((v[:, 2] > eye[2] + 0.045)
+                                | ((v[:, 0] < eye[0] - 0.10) & (v[:, 2] > eye[2] - 0.07)))
+        col[hair] = COLOURS["hair"]
         alpha = np.full((len(v), 1), 255, dtype=np.uint8)
-        return np.hstack([col, alpha])
+        return np.hstack([np.round(col).astype(np.uint8), alpha])
+
+    def _shorts_mask(self, group, hip_z: float, knee_z: float, tights_end_z: float) -> np.ndarray:
+        """Vertices of the shorts (to a fraction of the thigh) or of tights (to the socks)."""
+        v = self.rest_vertices
+        top = v[:, 2] <= hip_z + 0.06
+        length = self.clothing.shorts_length
+        legs = group("pelvis", "thigh_L", "thigh_R", "lumbar")
+        if length <= 1.0:
+            return legs & top & (v[:, 2] > hip_z - length * (hip_z - knee_z))
+        shanks = group("shank_L", "shank_R")
+        return top & ((legs & (v[:, 2] > knee_z - 0.05)) | (shanks & (v[:, 2] > tights_end_z)))

@@ -18,8 +18,13 @@ import numpy as np
 SIZES = {"landscape": (1280, 720), "portrait": (720, 1280)}
 
 #: Views: "side_right" films the runner's right side (the runner faces image right),
-#: "side_left" the left side (the runner faces image left), "rear" from behind.
-VIEWS = ("side_right", "side_left", "rear")
+#: "side_left" the left side (the runner faces image left), "rear" from behind,
+#: "front" from ahead (the runner faces the camera; the runner's left is image right).
+VIEWS = ("side_right", "side_left", "rear", "front")
+
+#: Direction from the runner to the camera (world X forward, Y left) for each view.
+_VIEW_DIRECTION = {"side_right": (0.0, -1.0), "side_left": (0.0, 1.0), "rear": (-1.0, 0.0),
+                   "front": (1.0, 0.0)}
 
 
 @dataclass(frozen=True)
@@ -29,6 +34,12 @@ class Camera:
     yfov_deg: float
     width: int
     height: int
+    #: Tilt of the optical axis below level (deg, + = looking down), about the camera's
+    #: own horizontal axis (the target then leaves the image centre).
+    pitch_deg: float = 0.0
+    #: Roll about the optical axis (deg): the scene turns this much counter-clockwise on
+    #: screen (the sign of the pipeline's camera roll: a vertical line's top moves left).
+    roll_deg: float = 0.0
 
     @property
     def focal_px(self) -> float:
@@ -43,6 +54,11 @@ class Camera:
         right = np.cross(fwd, up)
         right /= np.linalg.norm(right)
         true_up = np.cross(right, fwd)
+        if self.pitch_deg:
+            fwd, true_up = _turn(fwd, true_up, -math.radians(self.pitch_deg))
+        if self.roll_deg:
+            # The camera turning clockwise about its axis turns the scene counter-clockwise.
+            right, true_up = _turn(right, true_up, -math.radians(self.roll_deg))
         m = np.eye(4)
         m[:3, 0], m[:3, 1], m[:3, 2], m[:3, 3] = right, true_up, -fwd, pos
         return m
@@ -61,7 +77,7 @@ class Camera:
 
     def to_json(self) -> dict:
         m = self.camera_to_world()
-        return {
+        out = {
             "position_m": list(self.position), "target_m": list(self.target),
             "yfov_deg": self.yfov_deg, "width": self.width, "height": self.height,
             "fx_px": self.focal_px, "fy_px": self.focal_px,
@@ -70,24 +86,58 @@ class Camera:
             "model": "ideal pinhole, square pixels, no distortion, camera looks along its -z "
                      "(OpenGL); u = cx + fx * x_c / -z_c, v = cy - fy * y_c / -z_c",
         }
+        if self.pitch_deg or self.roll_deg:  # level cameras keep the original keys
+            out["pitch_deg"], out["roll_deg"] = self.pitch_deg, self.roll_deg
+        return out
+
+    @classmethod
+    def from_json(cls, c: dict) -> Camera:
+        """The camera of a truth file's ``camera`` block."""
+        return cls(position=tuple(c["position_m"]), target=tuple(c["target_m"]),
+                   yfov_deg=c["yfov_deg"], width=c["width"], height=c["height"],
+                   pitch_deg=c.get("pitch_deg", 0.0), roll_deg=c.get("roll_deg", 0.0))
+
+
+def _turn(a: np.ndarray, b: np.ndarray, angle: float) -> tuple[np.ndarray, np.ndarray]:
+    """Turn the orthonormal pair (a, b) by ``angle`` (rad) in their own plane, a towards b."""
+    c, s = math.cos(angle), math.sin(angle)
+    return c * a + s * b, c * b - s * a
+
+
+def parse_size(text: str) -> tuple[int, int]:
+    """'640x480' -> (640, 480); both even (H.264 yuv420p needs even sides)."""
+    try:
+        w, h = (int(v) for v in text.lower().split("x"))
+    except ValueError:
+        raise ValueError(f"size must look like 640x480, not {text!r}") from None
+    if w < 160 or h < 160 or w % 2 or h % 2:
+        raise ValueError(f"size {text!r}: both sides even and at least 160 px")
+    return w, h
 
 
 def make_camera(view: str, orientation: str = "landscape", distance_m: float = 4.0,
-                height_m: float = 0.95, centre_x_m: float = 0.0) -> Camera:
-    """A tripod camera at hip height, level, ``distance_m`` from the runner, zoomed so
-    that the runner (about 2 m of height in flight) fills most of the frame.
+                height_m: float = 0.95, centre_x_m: float = 0.0, *, yaw_deg: float = 0.0,
+                pitch_deg: float = 0.0, roll_deg: float = 0.0,
+                size: tuple[int, int] | None = None) -> Camera:
+    """A tripod camera ``distance_m`` from the runner at ``height_m`` above the belt,
+    zoomed so that the runner (about 2 m of height in flight) fills most of the frame.
 
-    Heights are above the belt; the camera looks horizontally (no tilt, no roll)."""
+    By default it looks horizontally at hip height (no tilt, no roll). ``yaw_deg`` orbits
+    it about the vertical through the runner: towards the runner's front for the side
+    views, towards the runner's right for the rear and front views. ``pitch_deg`` tilts it
+    down, ``roll_deg`` rolls it (see :class:`Camera`). ``size`` (width, height) overrides
+    the orientation's frame size; the orientation still sets the framing."""
     if view not in VIEWS:
         raise ValueError(f"view must be one of {VIEWS}")
-    width, height = SIZES[orientation]
+    width, height = size or SIZES[orientation]
     # Vertical extent to show: about 2.35 m (landscape) / 3.0 m (portrait), at the runner.
     extent = 2.35 if orientation == "landscape" else 3.0
     yfov = math.degrees(2 * math.atan(0.5 * extent / distance_m))
-    if view == "side_right":
-        pos, tgt = (centre_x_m, -distance_m, height_m), (centre_x_m, 0.0, height_m)
-    elif view == "side_left":
-        pos, tgt = (centre_x_m, distance_m, height_m), (centre_x_m, 0.0, height_m)
-    else:
-        pos, tgt = (centre_x_m - distance_m, 0.0, height_m), (centre_x_m, 0.0, height_m)
-    return Camera(position=pos, target=tgt, yfov_deg=yfov, width=width, height=height)
+    dx, dy = _VIEW_DIRECTION[view]
+    if yaw_deg:
+        a = math.radians(yaw_deg) * (1.0 if view in ("side_right", "rear") else -1.0)
+        dx, dy = dx * math.cos(a) - dy * math.sin(a), dx * math.sin(a) + dy * math.cos(a)
+    pos = (centre_x_m + distance_m * dx, distance_m * dy, height_m)
+    tgt = (centre_x_m, 0.0, height_m)
+    return Camera(position=pos, target=tgt, yfov_deg=yfov, width=width, height=height,
+                  pitch_deg=pitch_deg, roll_deg=roll_deg)

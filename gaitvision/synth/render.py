@@ -33,8 +33,9 @@ def _box(extents, centre, colour):
     return m
 
 
-def _scene_meshes() -> list:
-    """Static gym: floor, back wall, treadmill deck, belt, side rails, low console."""
+def _scene_meshes(console: bool = True) -> list:
+    """Static gym: floor, back wall, treadmill deck, belt, side rails, low console (left
+    out when ``console`` is false: a camera in front of the treadmill)."""
     floor_z = BELT_TOP - DECK_HEIGHT
     parts = [
         _box((30.0, 30.0, 0.02), (0.0, 0.0, floor_z - 0.01), (150, 146, 140)),   # floor
@@ -51,6 +52,8 @@ def _scene_meshes() -> list:
         _box((BELT_LENGTH + 0.25, 0.09, 0.025),
              (BELT_CENTRE_X, -BELT_WIDTH / 2 - 0.055, BELT_TOP - 0.005), (120, 122, 128)),
     ]
+    if not console:
+        return parts
     # Low console at the front: two uprights and a panel at about knee-to-hip height.
     front = BELT_CENTRE_X + BELT_LENGTH / 2 + 0.12
     for y in (BELT_WIDTH / 2 + 0.06, -BELT_WIDTH / 2 - 0.06):
@@ -62,7 +65,8 @@ def _scene_meshes() -> list:
 class Renderer:
     """One pyrender scene reused for every frame of a clip."""
 
-    def __init__(self, camera: Camera, faces: np.ndarray, colours: np.ndarray) -> None:
+    def __init__(self, camera: Camera, faces: np.ndarray, colours: np.ndarray,
+                 console: bool = True) -> None:
         import pyrender
 
         self._pr = pyrender
@@ -71,7 +75,7 @@ class Renderer:
         self.colours = colours
         self.scene = pyrender.Scene(ambient_light=np.array([0.38, 0.38, 0.38]),
                                     bg_color=np.array([0.8, 0.8, 0.8, 1.0]))
-        for m in _scene_meshes():
+        for m in _scene_meshes(console):
             self.scene.add(pyrender.Mesh.from_trimesh(m, smooth=False))
         cam = pyrender.PerspectiveCamera(yfov=np.radians(camera.yfov_deg),
                                          aspectRatio=camera.width / camera.height,

@@ -107,7 +107,8 @@ def _metrics_side(p2: dict, fwd_sign: float, y_up: bool) -> dict:
 
 
 def _metrics_rear(p2: dict, y_up: bool) -> dict:
-    """Rear metrics from 2D points seen from behind (horizontal to the runner's right)."""
+    """Frontal-plane metrics from 2D points seen from behind or from the front (both
+    definitions are mirror-symmetric)."""
     up = 1.0 if y_up else -1.0
     hl, hr = p2["left_hip"], p2["right_hip"]
     out = {"pelvic_obliquity_deg": _deg(math.atan2((hl[1] - hr[1]) * up, abs(hr[0] - hl[0])))}
@@ -244,9 +245,10 @@ def build_truth(model: RunModel, cam: Camera, view: str, fps: float, n_frames: i
                  "width": cam.width, "height": cam.height, "duration_s": duration,
                  "model_time_of_frame0_s": t_start,
                  "runner_faces": {"side_right": "image right", "side_left": "image left",
-                                  "rear": "away from the camera"}[view],
+                                  "rear": "away from the camera",
+                                  "front": "towards the camera"}[view],
                  "near_side": {"side_right": "right", "side_left": "left",
-                               "rear": None}[view]},
+                               "rear": None, "front": None}[view]},
         "camera": cam.to_json(),
         "world": "metres; X forward (running direction), Y runner's left, Z up; belt top "
                  "at Z=0, moving towards -X at the belt speed",

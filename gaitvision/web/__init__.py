@@ -83,6 +83,9 @@ def serve(host: str = DEFAULT_HOST, port: int = DEFAULT_PORT,
             f"Listening on {host} would expose the app to the network: set an access token "
             f"with --token or the {TOKEN_ENV} environment variable (or use --host 127.0.0.1)."
         )
+    if token and len(token) < 16:
+        raise GaitVisionError("the access token must be at least 16 characters long "
+                              "(e.g. python -c 'import secrets; print(secrets.token_urlsafe(24))').")
     try:
         import uvicorn
     except ImportError:
@@ -94,6 +97,9 @@ def serve(host: str = DEFAULT_HOST, port: int = DEFAULT_PORT,
     if int(workers) < 1:
         raise GaitVisionError("--workers must be at least 1.")
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    from gaitvision.web.security import RedactTokenFilter
+
+    logging.getLogger("uvicorn.access").addFilter(RedactTokenFilter())  # never log ?token=
     data = Path(data_dir).expanduser() if data_dir else default_data_dir()
     from gaitvision.web.store import lock_data_dir
 

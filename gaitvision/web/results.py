@@ -6,11 +6,18 @@ and each is resolved and checked to lie inside the job's result folder.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import json
 import math
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
+
+from gaitvision.kinematics.records import GaitEvent, MetricSummary, Quality, Reference, Stats
+from gaitvision.kinematics.reference import METRICS
+
+#: The summary flag that excludes a metric from findings and the plain summary.
+UNRELIABLE = "unreliable"
 
 VIEWS = ("side", "rear")
 
@@ -30,6 +37,7 @@ MEDIA_TYPES = {
     ".npz": "application/octet-stream",
 }
 
+#: Kept for callers that want a label without the registry; the registry wins.
 METRIC_LABELS = {
     "cadence_spm": "Cadence",
     "contact_time_ms": "Ground contact time",
@@ -118,24 +126,27 @@ def _num(value) -> float | None:
     return value if math.isfinite(value) else None
 
 
-def fmt_num(value, unit: str = "") -> str:
+def fmt_value(value) -> str:
+    """A value exactly as ``metrics.json`` holds it: 170.2 -> "170.2", 0.187 -> "0.187",
+    337.0 -> "337", -0.0 -> "0", None/NaN -> "–" (the JSON is already rounded per unit)."""
     v = _num(value)
     if v is None:
         return "–"
-    if "leg_length" in unit or "shoulder_width" in unit or abs(v) < 10:
-        digits = 2 if abs(v) < 10 else 1
-    elif abs(v) < 100:
-        digits = 1
-    else:
-        digits = 0
-    return f"{v:.{digits}f}"
+    if v == 0:
+        return "0"
+    text = repr(v)
+    if "e" in text:  # 1e-05: JSON holds it, but nobody reads it that way
+        text = f"{v:.6f}".rstrip("0").rstrip(".")
+    return text[:-2] if text.endswith(".0") else text
 
 
-def _ref_num(value, unit: str) -> str:
+def fmt_measured(value) -> str:
+    """An unrounded measurement (confidence, fps): at most 2 decimals, no trailing zeros."""
     v = _num(value)
-    if v is not None and v == int(v):
-        return str(int(v))
-    return fmt_num(value, unit)
+    if v is None:
+        return "–"
+    text = f"{v:.2f}".rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
 
 
 def unit_text(unit: str | None) -> str:
@@ -143,66 +154,35 @@ def unit_text(unit: str | None) -> str:
     return UNIT_TEXT.get(unit, unit)
 
 
-def fmt_stats(stats, unit: str) -> dict | None:
-    if not isinstance(stats, dict) or _num(stats.get("mean")) is None:
+def fmt_stats(stats: Stats | None) -> dict | None:
+    if stats is None or _num(stats.mean) is None:
         return None
-    sd = _num(stats.get("sd"))
-    n = stats.get("n")
-    return {
-        "mean": fmt_num(stats.get("mean"), unit),
-        "sd": fmt_num(sd, unit) if sd is not None else "",
-        "median": fmt_num(stats.get("median"), unit),
-        "n": n if isinstance(n, int) else "",
-    }
+    sd = _num(stats.sd)
+    return {"mean": fmt_value(stats.mean), "sd": fmt_value(sd) if sd is not None else "",
+            "median": fmt_value(stats.median), "n": stats.n}
 
 
-def fmt_reference(ref, unit: str) -> tuple[str, str]:
-    """(range text, source) from whatever shape the reference takes."""
+def fmt_reference(ref: Reference | None, unit: str) -> tuple[str, str]:
+    """(range text, source) of a metric's typed reference."""
+    if ref is None:
+        return "no validated range", ""
     u = unit_text(unit)
-    if ref is None or ref == {}:
-        return "no norm", ""
-    if isinstance(ref, str):
-        return ref, ""
-    if isinstance(ref, (list, tuple)) and len(ref) == 2:
-        return f"{_ref_num(ref[0], unit)}–{_ref_num(ref[1], unit)} {u}".strip(), ""
-    if not isinstance(ref, dict):
-        return str(ref), ""
-    source = ref.get("source") or ref.get("citation") or ""
-    if isinstance(source, list):
-        source = "; ".join(str(s) for s in source)
-    text = ref.get("text") or ref.get("label") or ref.get("range_text") or ref.get("description")
-    lo = next((ref[k] for k in ("low", "min", "lo", "lower") if _num(ref.get(k)) is not None), None)
-    hi = next((ref[k] for k in ("high", "max", "hi", "upper") if _num(ref.get(k)) is not None), None)
-    rng = ref.get("range")
-    if isinstance(rng, (list, tuple)) and len(rng) == 2:
-        lo, hi = rng
-    if lo is not None and hi is not None:
-        rng_text = f"{_ref_num(lo, unit)}–{_ref_num(hi, unit)} {u}".strip()
-    elif lo is not None:
-        rng_text = f"≥ {_ref_num(lo, unit)} {u}".strip()
-    elif hi is not None:
-        rng_text = f"≤ {_ref_num(hi, unit)} {u}".strip()
-    else:
-        rng_text = ""
-    if text and rng_text and rng_text not in str(text):
-        return f"{rng_text} ({text})", str(source)
-    return str(text or rng_text or "no norm"), str(source)
+    if ref.range is not None:
+        rng = f"{fmt_value(ref.range[0])}–{fmt_value(ref.range[1])} {u}".strip()
+        return (f"{rng} ({ref.text})" if ref.text else rng), ref.source
+    return ref.text or "no validated range", ref.source
+
+
+FLAG_TEXT = {"within": ("ok", "within"), "outside": ("warn", "outside"),
+             "no_norm": ("none", "no validated range"),
+             "insufficient": ("none", "too few values"),
+             "unreliable": ("none", "unreliable")}
 
 
 def flag_class(flag) -> tuple[str, str]:
-    """(css class, text) for a flag value."""
-    if isinstance(flag, dict):
-        texts = [f"{k}: {v}" for k, v in flag.items() if v]
-        worst = "warn" if any(flag_class(v)[0] == "warn" for v in flag.values()) else (
-            "ok" if texts and all(flag_class(v)[0] == "ok" for v in flag.values()) else "none")
-        return worst, ", ".join(texts) or "no norm"
-    text = str(flag or "no norm").replace("_", " ")
-    low = text.lower()
-    if low in ("within", "ok", "normal", "in range", "within range", "typical"):
-        return "ok", text
-    if any(w in low for w in ("outside", "above", "below", "high", "low", "flag")):
-        return "warn", text
-    return "none", text
+    """(css class, text) for a flag of the contract (within/outside/no_norm/insufficient,
+    and unreliable)."""
+    return FLAG_TEXT.get(str(flag), ("none", str(flag or "").replace("_", " ")))
 
 
 @dataclass
@@ -221,6 +201,7 @@ class MetricRow:
     definition: str = ""
     side_flags: dict = field(default_factory=dict)
     asymmetry: str = ""
+    reliable: bool = True
 
 
 @dataclass
@@ -239,6 +220,8 @@ class ViewResult:
     downloads: list[dict] = field(default_factory=list)
     quality: list[tuple[str, str]] = field(default_factory=list)
     quality_notes: list[str] = field(default_factory=list)
+    summaries: dict = field(default_factory=dict)  # name -> MetricSummary (typed)
+    time_scale: float = 1.0
 
 
 QUALITY_LABELS = {
@@ -272,66 +255,134 @@ def clip_fps(path: Path) -> float | None:
     return _clip_fps(str(path), st.st_mtime, st.st_size)
 
 
-def _sort_key(name: str) -> int:
-    names = list(METRIC_LABELS)
-    return names.index(name) if name in names else len(names)
+def metric_order(name: str) -> tuple[int, str]:
+    """Display order: the metric registry's order, unknown names after it."""
+    names = list(METRICS)
+    return (names.index(name) if name in names else len(names), name)
+
+
+def parse_summaries(metrics: dict) -> dict[str, MetricSummary]:
+    """``summary`` of a metrics.json as typed records, in registry order."""
+    out = {}
+    for name in sorted(metrics.get("summary") or {}, key=metric_order):
+        out[name] = MetricSummary.from_dict(name, metrics["summary"][name])
+    return out
+
+
+def _asymmetry_text(ms: MetricSummary) -> str:
+    asym = ms.asymmetry or {}
+    if _num(asym.get("diff")) is None:
+        return ""
+    text = f"{fmt_value(asym['diff'])} {unit_text(ms.unit)}".strip()
+    if _num(asym.get("pct")) is not None:
+        pct = fmt_value(asym["pct"])
+        text += f" ({'' if pct.startswith('-') or pct == '0' else '+'}{pct} %)"
+    return text
+
+
+def metric_row(ms: MetricSummary) -> MetricRow:
+    """One table row of a typed summary; values as metrics.json holds them."""
+    ref, source = fmt_reference(ms.reference, ms.unit)
+    cls, text = flag_class(ms.flag)
+    label = ms.label or (METRICS[ms.name].label if ms.name in METRICS else ms.name)
+    return MetricRow(
+        name=ms.name, label=label, unit=unit_text(ms.unit),
+        left=fmt_stats(ms.left), right=fmt_stats(ms.right), both=fmt_stats(ms.both),
+        reference=ref, source=source, flag_class=cls, flag=text, finding=ms.finding,
+        definition=ms.definition, side_flags={k: flag_class(v)[0] for k, v in ms.flags.items()},
+        asymmetry=_asymmetry_text(ms), reliable=ms.flag != UNRELIABLE)
 
 
 def metric_rows(metrics: dict) -> list[MetricRow]:
+    return [metric_row(ms) for ms in parse_summaries(metrics).values()]
+
+
+def _quality(raw) -> tuple[list[tuple[str, str]], list[str]]:
+    """Rows and notes of the typed :class:`Quality` record."""
+    if not isinstance(raw, dict):
+        return [], []
+    q = Quality.from_dict(raw)
     rows = []
-    summary = metrics.get("summary") or {}
-    for name in sorted(summary, key=_sort_key):
-        entry = summary[name]
-        if not isinstance(entry, dict):
+    for f in dataclasses.fields(q):
+        value = getattr(q, f.name)
+        if f.name == "notes":
             continue
-        unit = str(entry.get("unit") or "")
-        ref, source = fmt_reference(entry.get("reference"), unit)
-        cls, text = flag_class(entry.get("flag"))
-        label = entry.get("label") or METRIC_LABELS.get(name, name.replace("_", " "))
-        side_flags = {}
-        if isinstance(entry.get("flags"), dict):
-            side_flags = {k: flag_class(v)[0] for k, v in entry["flags"].items()}
-        asym = entry.get("asymmetry")
-        asym_text = ""
-        if isinstance(asym, dict) and _num(asym.get("diff")) is not None:
-            asym_text = f"{fmt_num(asym['diff'], unit)} {unit_text(unit)}".strip()
-            if _num(asym.get("pct")) is not None:
-                asym_text += f" ({_num(asym['pct']):+.0f}%)"
-        rows.append(MetricRow(
-            name=name, label=str(label), unit=unit_text(unit),
-            left=fmt_stats(entry.get("left"), unit), right=fmt_stats(entry.get("right"), unit),
-            both=fmt_stats(entry.get("both"), unit), reference=ref, source=source,
-            flag_class=cls, flag=text, finding=str(entry.get("finding") or ""),
-            definition=str(entry.get("definition") or ""), side_flags=side_flags,
-            asymmetry=asym_text,
-        ))
-    return rows
-
-
-def _quality(quality) -> tuple[list[tuple[str, str]], list[str]]:
-    rows, notes = [], []
-    if not isinstance(quality, dict):
-        return rows, notes
-    for key, value in quality.items():
-        label = QUALITY_LABELS.get(key, key.replace("_", " ").capitalize())
-        if key in ("warnings", "notes", "flags", "messages") and isinstance(value, list):
-            notes.extend(str(v) for v in value if v)
-        elif isinstance(value, bool):
+        label = QUALITY_LABELS.get(f.name, f.name.replace("_", " ").capitalize())
+        if isinstance(value, bool):
             rows.append((label, "yes" if value else "no"))
         elif isinstance(value, int):
             rows.append((label, str(value)))
         elif isinstance(value, float):
-            rows.append((label, fmt_num(value)))
-        elif isinstance(value, str):
-            rows.append((label, value))
-        elif isinstance(value, list) and all(isinstance(v, (str, int, float)) for v in value):
-            rows.append((label, ", ".join(str(v) for v in value) or "none"))
-        elif isinstance(value, dict):
-            flat = ", ".join(f"{k}: {fmt_num(v) if _num(v) is not None else v}"
-                             for k, v in value.items() if not isinstance(v, (dict, list)))
-            if flat:
-                rows.append((label, flat))
-    return rows, notes
+            text = fmt_value(value) if f.name.endswith("_deg") else fmt_measured(value)
+            rows.append((label, text))
+        elif value is None and f.name == "camera_roll_deg":
+            continue
+        else:
+            rows.append((label, "–" if value is None else str(value)))
+    return rows, [str(n) for n in q.notes if n]
+
+
+def parse_events(metrics: dict) -> list[dict]:
+    """Events of the contract (typed :class:`GaitEvent`, fractional frames kept)."""
+    out = []
+    for d in metrics.get("events") or []:
+        ev = GaitEvent(**d)
+        out.append({"foot": ev.foot, "type": ev.type, "time_s": ev.time_s,
+                    "frame": ev.frame, "frame_int": int(round(ev.frame)),
+                    "inferred": bool(ev.inferred)})
+    out.sort(key=lambda e: e["time_s"])
+    return out
+
+
+def _findings(rows: list[MetricRow], metrics: dict) -> list[dict]:
+    findings = [{"label": r.label, "text": r.finding, "flag_class": r.flag_class,
+                 "metric": r.name} for r in rows if r.finding]
+    findings.sort(key=lambda f: {"warn": 0, "ok": 2}.get(f["flag_class"], 1))
+    return findings
+
+
+def _fill_metrics(vr: ViewResult, metrics: dict) -> None:
+    vr.summaries = parse_summaries(metrics)
+    vr.rows = [metric_row(ms) for ms in vr.summaries.values()]
+    vr.findings = _findings(vr.rows, metrics)
+    video = metrics.get("video") or {}
+    vr.fps = _num(video.get("fps"))
+    vr.time_scale = _num(video.get("time_scale")) or _num(metrics.get("time_scale")) or 1.0
+    vr.events = parse_events(metrics)
+    vr.quality, vr.quality_notes = _quality(metrics.get("quality"))
+
+
+def _file_item(files_url: str, rel: str, entry: dict) -> dict:
+    return {"path": rel, "url": f"{files_url}/{rel}", "kind": entry.get("kind", "data"),
+            "label": str(entry.get("label") or PurePosixPath(rel).name),
+            "name": PurePosixPath(rel).name}
+
+
+def _view_result(result_dir: Path, view: str, present: dict, files_url: str) -> ViewResult:
+    metrics = load_json(result_dir / view / "metrics.json")
+    vr = ViewResult(view=view, metrics=metrics)
+    for rel, entry in present.items():
+        if entry.get("view") != view and not rel.startswith(f"{view}/"):
+            continue
+        it = _file_item(files_url, rel, entry)
+        {"chart": vr.charts, "image": vr.images}.get(it["kind"], vr.downloads).append(it)
+        if it["kind"] == "video" or rel.endswith(".mp4"):
+            vr.player_files.append(it)
+    # Manifest order (the report's order: IC, midstance, TO ...); downloads: videos first.
+    vr.downloads.sort(key=lambda d: {"video": 0, "data": 1}.get(d["kind"], 2))
+    for it in vr.player_files:
+        it["fps"] = clip_fps(result_dir / it["path"])
+    names = {PurePosixPath(p["path"]).name: p["path"] for p in vr.player_files}
+    vr.player = names.get("annotated.mp4") or names.get("slowmo.mp4") or (
+        vr.player_files[0]["path"] if vr.player_files else None)
+    vr.player_fps = next((p["fps"] for p in vr.player_files if p["path"] == vr.player), None)
+    if metrics:
+        _fill_metrics(vr, metrics)
+    for it in vr.player_files:
+        # Real time per second of this clip: annotated plays the source's motion (slowed by
+        # the clip's own time scale); slowmo is re-timed by the report.
+        it["realtime"] = it["name"] == "annotated.mp4"
+    return vr
 
 
 def load_result(result_dir: Path, files_url: str) -> tuple[dict | None, list[ViewResult], list[dict]]:
@@ -341,66 +392,9 @@ def load_result(result_dir: Path, files_url: str) -> tuple[dict | None, list[Vie
         return None, [], []
     allowed = allowed_files(result_dir, manifest)
     present = {rel: e for rel, e in allowed.items() if (result_dir / rel).is_file()}
-
-    def item(rel: str, entry: dict) -> dict:
-        return {"path": rel, "url": f"{files_url}/{rel}", "kind": entry.get("kind", "data"),
-                "label": str(entry.get("label") or PurePosixPath(rel).name),
-                "name": PurePosixPath(rel).name}
-
-    top = [item(rel, e) for rel, e in present.items()
+    top = [_file_item(files_url, rel, e) for rel, e in present.items()
            if not e.get("view") and "/" not in rel and rel != "manifest.json"]
     top.sort(key=lambda d: (d["kind"] != "pdf", d["name"]))
-    views = []
-    for view in manifest.get("views") or []:
-        if view not in VIEWS:
-            continue
-        metrics = load_json(result_dir / view / "metrics.json")
-        vr = ViewResult(view=view, metrics=metrics)
-        for rel, entry in present.items():
-            if entry.get("view") != view and not rel.startswith(f"{view}/"):
-                continue
-            it = item(rel, entry)
-            kind = it["kind"]
-            if kind == "chart":
-                vr.charts.append(it)
-            elif kind == "image":
-                vr.images.append(it)
-            else:
-                vr.downloads.append(it)
-            if kind == "video" or rel.endswith(".mp4"):
-                vr.player_files.append(it)
-        # Manifest order (the report's order: IC, midstance, TO ...); downloads: videos first.
-        vr.downloads.sort(key=lambda d: {"video": 0, "data": 1}.get(d["kind"], 2))
-        for it in vr.player_files:
-            it["fps"] = clip_fps(result_dir / it["path"])
-        names = {PurePosixPath(p["path"]).name: p["path"] for p in vr.player_files}
-        vr.player = names.get("annotated.mp4") or names.get("slowmo.mp4") or (
-            vr.player_files[0]["path"] if vr.player_files else None)
-        vr.player_fps = next((p["fps"] for p in vr.player_files if p["path"] == vr.player), None)
-        if metrics:
-            vr.rows = metric_rows(metrics)
-            vr.findings = [{"label": r.label, "text": r.finding, "flag_class": r.flag_class}
-                           for r in vr.rows if r.finding]
-            vr.findings.sort(key=lambda f: {"warn": 0, "ok": 2}.get(f["flag_class"], 1))
-            extra = metrics.get("findings")
-            if isinstance(extra, list):
-                for f in extra:
-                    text = f.get("text") if isinstance(f, dict) else f
-                    if text and all(text != g["text"] for g in vr.findings):
-                        vr.findings.append({"label": "", "text": str(text), "flag_class": "none"})
-            video = metrics.get("video") if isinstance(metrics.get("video"), dict) else {}
-            quality = metrics.get("quality") if isinstance(metrics.get("quality"), dict) else {}
-            vr.fps = _num(video.get("fps")) or _num(metrics.get("fps")) or _num(quality.get("fps"))
-            for ev in metrics.get("events") or []:
-                if not isinstance(ev, dict) or _num(ev.get("time_s")) is None:
-                    continue
-                vr.events.append({
-                    "foot": str(ev.get("foot", "")), "type": str(ev.get("type", "")),
-                    "time_s": _num(ev.get("time_s")),
-                    "frame": ev.get("frame") if isinstance(ev.get("frame"), int) else None,
-                    "inferred": bool(ev.get("inferred")),
-                })
-            vr.events.sort(key=lambda e: e["time_s"])
-            vr.quality, vr.quality_notes = _quality(metrics.get("quality"))
-        views.append(vr)
+    views = [_view_result(result_dir, view, present, files_url)
+             for view in manifest.get("views") or [] if view in VIEWS]
     return manifest, views, top

@@ -35,6 +35,9 @@ JOB_ID_RE = re.compile(r"^[0-9a-f]{32}$")
 MAX_ATTEMPTS = 2
 
 QUEUED, RUNNING, DONE, FAILED = "queued", "running", "done", "failed"
+CANCELLED = "cancelled"
+#: Jobs that are over and can be retried from their stored clips.
+RETRYABLE = (FAILED, CANCELLED)
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS jobs (
@@ -67,14 +70,37 @@ CREATE INDEX IF NOT EXISTS jobs_status_created ON jobs(status, created);
 STAGE_WEIGHTS = {"decoding": 0.02, "pose": 0.32, "kinematics": 0.06, "rendering": 0.60}
 
 
-def overall_percent(stage: str, fraction: float) -> float:
-    """Whole-job percentage from the current stage and its fraction."""
-    done = 0.0
-    for name, weight in STAGE_WEIGHTS.items():
-        if name == stage:
-            return round(100.0 * (done + weight * min(1.0, max(0.0, fraction))), 1)
-        done += weight
-    return 0.0
+PRE_RENDER = ("decoding", "pose", "kinematics")
+
+
+def overall_percent(stage: str, fraction: float, n_clips: int = 1) -> float:
+    """Whole-job percentage from the current stage and its fraction.
+
+    With ``n_clips`` clips the pipeline runs decoding, pose and kinematics once per clip
+    (each reporting fractions k/n..(k+1)/n of the stage), then renders once: clip k's
+    pose is therefore *after* clip k-1's kinematics, and the bar must say so.
+    """
+    f = min(1.0, max(0.0, float(fraction)))
+    n = max(1, int(n_clips))
+    per_clip = sum(STAGE_WEIGHTS[s] for s in PRE_RENDER)
+    if stage == "rendering":
+        return round(100.0 * (per_clip + STAGE_WEIGHTS["rendering"] * f), 1)
+    if stage not in PRE_RENDER:
+        return 0.0
+    k = min(n - 1, int(f * n))
+    within = f * n - k
+    if within == 0 and k > 0:  # a clip boundary: the end of clip k-1 (never ahead of truth)
+        k, within = k - 1, 1.0
+    before = sum(STAGE_WEIGHTS[s] for s in PRE_RENDER[:PRE_RENDER.index(stage)])
+    return round(100.0 * (k * per_clip + before + STAGE_WEIGHTS[stage] * within) / n, 1)
+
+
+def eta_seconds(percent: float, elapsed_s: float) -> float | None:
+    """Time left, from the elapsed time and the stage-weighted percentage (the weights
+    are measured stage times); None until there is enough to go on."""
+    if percent < 3 or percent >= 100 or elapsed_s <= 0:
+        return None
+    return elapsed_s * (100.0 - percent) / percent
 
 
 def new_job_id() -> str:
@@ -240,8 +266,11 @@ class JobStore:
         return self.get(row["id"]), run_id
 
     def set_progress(self, job_id: str, run_id: str, stage: str, fraction: float) -> bool:
-        """Record progress; False when this run no longer owns the job."""
-        pct = overall_percent(stage, fraction)
+        """Record progress; False when this run no longer owns the job.
+
+        The stored percentage only grows (MAX), so the bar never moves back."""
+        job = self.get(job_id)
+        pct = overall_percent(stage, fraction, len(job.inputs) if job else 1)
         with self._connect() as db:
             cur = db.execute(
                 "UPDATE jobs SET stage=?, fraction=?, percent=MAX(percent, ?), updated=?,"
@@ -273,7 +302,68 @@ class JobStore:
             sql += " AND run_id=?"
             args += (run_id,)
         with self._connect() as db:
-            return db.execute(sql, args).rowcount == 1
+            failed = db.execute(sql, args).rowcount == 1
+        if failed:
+            self.remove_partials(job_id)
+        return failed
+
+    def remove_partials(self, job_id: str) -> None:
+        """Remove half-written result folders (ours and the pipeline's ``.result.partial-*``)
+        of a job that is over; a crashed worker cannot clean up after itself."""
+        folder = self.job_dir(job_id)
+        if not folder.is_dir():
+            return
+        for leftover in folder.iterdir():
+            if leftover.name == "result.partial" or leftover.name.startswith(".result"):
+                remove_tree(leftover, folder)
+
+    def cancel(self, job_id: str) -> bool:
+        """Stop a queued or running job (the caller kills its worker); its clips stay."""
+        now = time.time()
+        with self._connect() as db:
+            cur = db.execute(
+                "UPDATE jobs SET status=?, finished=?, updated=?, run_id=NULL,"
+                " error='Cancelled.', message='Cancelled' WHERE id=? AND status IN (?, ?)",
+                (CANCELLED, now, now, job_id, QUEUED, RUNNING))
+            ok = cur.rowcount == 1
+        if ok:
+            self.remove_partials(job_id)
+        return ok
+
+    def retry(self, job_id: str) -> bool:
+        """Queue a failed or cancelled job again from its stored clips."""
+        now = time.time()
+        with self._connect() as db:
+            cur = db.execute(
+                "UPDATE jobs SET status=?, stage='queued', fraction=0, percent=0, error=NULL,"
+                " attempts=0, run_id=NULL, started=NULL, finished=NULL, updated=?,"
+                " message='Waiting for a free worker' WHERE id=? AND status IN (?, ?)",
+                (QUEUED, now, job_id, *RETRYABLE))
+            return cur.rowcount == 1
+
+    def update_session(self, job_id: str, **fields) -> bool:
+        """Change runner name, height, speed or notes of a job."""
+        allowed = {k: v for k, v in fields.items()
+                   if k in ("runner_name", "height_cm", "speed_kmh", "notes")}
+        if not allowed:
+            return False
+        sets = ", ".join(f"{k}=?" for k in allowed)
+        with self._connect() as db:
+            cur = db.execute(f"UPDATE jobs SET {sets}, updated=? WHERE id=?",  # noqa: S608
+                             (*allowed.values(), time.time(), job_id))
+            return cur.rowcount == 1
+
+    def set_state(self, job_id: str, status: str, message: str, *, error: str | None = None,
+                  headline: dict | None = None, percent: float | None = None) -> None:
+        """Set a job's status directly (the in-process re-computation after an edit)."""
+        sql = "UPDATE jobs SET status=?, message=?, error=?, updated=?"
+        args: list = [status, message, error, time.time()]
+        if headline is not None:
+            sql, args = sql + ", headline=?", args + [json.dumps(headline)]
+        if percent is not None:
+            sql, args = sql + ", percent=?, stage=?", args + [percent, message.lower()]
+        with self._connect() as db:
+            db.execute(sql + " WHERE id=?", (*args, job_id))
 
     def requeue(self, job_id: str, message: str, *, count_attempt: bool = True) -> bool:
         """Put a running job back in the queue (e.g. its worker stopped with the server)."""

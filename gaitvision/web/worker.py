@@ -162,6 +162,9 @@ def run_job(data_dir: str | os.PathLike, job_id: str, run_id: str, analyze: str 
         kwargs["clip_names"] = names
     if workers is not None:
         kwargs["workers"] = workers
+    scales = {item["time_scale"] for item in job.inputs if item.get("time_scale")}
+    if scales:  # the upload form's slow-motion factor (coach, issue 15)
+        kwargs["time_scale"] = scales.pop()
     started = time.monotonic()
     cwd = os.getcwd()
     try:

@@ -114,8 +114,8 @@ def test_slowed_synthetic_run_is_refused_naming_the_factor():
 
 
 def test_pelvis_phase_tells_a_bounce_from_a_vault():
-    from gaitvision.kinematics.geometry import body_frame
     from gaitvision.kinematics.gating import PelvisPhase
+    from gaitvision.kinematics.geometry import body_frame
     from gaitvision.kinematics.testing import make_track
     from gaitvision.landmarks import HIP
 

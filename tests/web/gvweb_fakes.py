@@ -43,44 +43,29 @@ def _pdf(path: Path, lines: list[str]) -> None:
     c.save()
 
 
-def _metrics(view: str) -> dict:
-    summary = {
-        "cadence_spm": {"unit": "steps/min", "both": {"mean": 168.9, "sd": 2.1, "median": 169.0, "n": 16},
-                        "reference": {"low": 160, "high": 185, "source": "Heiderscheit 2011"},
-                        "finding": "Cadence 169 steps/min: within the typical 160-185.", "flag": "within"},
-        "contact_time_ms": {"unit": "ms", "left": {"mean": 251.0, "sd": 9.0, "median": 250.0, "n": 8},
-                            "right": {"mean": 262.0, "sd": 11.0, "median": 260.0, "n": 8},
-                            "both": {"mean": 256.5, "sd": 11.0, "median": 255.0, "n": 16},
-                            "reference": {"low": 200, "high": 300}, "finding": "", "flag": "within"},
-        "knee_flexion_ic_deg": {"unit": "deg", "left": {"mean": 9.2, "sd": 2.0, "median": 9.0, "n": 8},
-                                "right": {"mean": 11.4, "sd": 2.2, "median": 11.0, "n": 8},
-                                "reference": {"low": 15, "high": 25, "source": "Souza 2016"},
-                                "finding": "Knee at contact 9 deg: straighter than the 15-25 deg typical.",
-                                "flag": "outside"},
-        "trunk_lean_deg": {"unit": "deg", "both": {"mean": 7.5, "sd": 1.0, "median": 7.4, "n": 16},
-                           "reference": None, "finding": "", "flag": "no norm"},
-    }
-    if view == "rear":
-        summary = {"pelvic_drop_peak_deg": {
-            "unit": "deg", "left": {"mean": 5.1, "sd": 1.0, "median": 5.0, "n": 8},
-            "right": {"mean": 6.3, "sd": 1.2, "median": 6.2, "n": 8},
-            "reference": {"low": 0, "high": 7}, "finding": "Pelvic drop within range.", "flag": "within"}}
-    events = []
-    for k in range(6):
-        for foot, off in (("left", 0), ("right", 11)):
-            f_ic = 5 + 21 * k + off
-            events.append({"foot": foot, "type": "IC", "time_s": f_ic / 30, "frame": f_ic,
-                           "inferred": k == 3})
-            events.append({"foot": foot, "type": "TO", "time_s": (f_ic + 7) / 30, "frame": f_ic + 7,
-                           "inferred": False})
-    return {"schema": "gaitvision.metrics/1", "view": view, "video": {"fps": 30.0, "n_frames": 90},
-            "summary": summary, "events": events, "strides": [],
-            "quality": {"strides_used": 16, "mean_confidence": 0.91, "too_few_strides": False,
-                        "warnings": ["3 events were inferred."]}}
+def contract_analysis(view: str = "side", seed: int = 0, fps: float = 60.0, **changes):
+    """A real :class:`GaitAnalysis` of the parametric runner (no video, half a second):
+    its ``metrics.json`` is the contract itself, not a hand-written imitation."""
+    from gaitvision.kinematics import analyze_gait
+    from gaitvision.kinematics.testing import make_track
+
+    track, _ = make_track(view=view, fps=fps, duration_s=6.0, noise_px=1.5, seed=seed,
+                          **changes)
+    return analyze_gait(track)
+
+
+def _write_view(d: Path, video, view: str, seed: int, changes: dict) -> None:
+    from gaitvision.video.ingest import file_sha256, probe_video
+
+    # the runner filmed at the clip's own frame rate, as the pipeline would see it
+    analysis = contract_analysis(view, seed, fps=probe_video(video, hash_content=False).fps,
+                                 **changes)
+    analysis.video.update(path=str(video), sha256=file_sha256(video))  # as the pipeline does
+    analysis.save(d)
 
 
 def fake_analyze(videos, out_dir, *, views=None, height_cm=None, speed_kmh=None, runner_name=None,
-                 notes=None, progress=None, seconds: float = 0.0, **_):
+                 notes=None, progress=None, seconds: float = 0.0, seed: int = 0, **_):
     """Write a contract-shaped result folder; ``seconds`` spreads progress over time."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -100,14 +85,15 @@ def fake_analyze(videos, out_dir, *, views=None, height_cm=None, speed_kmh=None,
     for video, view in zip(videos, views):
         d = out / view
         (d / "charts").mkdir(parents=True)
-        (d / "metrics.json").write_text(json.dumps(_metrics(view)))
-        (d / "strides.csv").write_text("stride,side,cadence\n1,left,168\n")
-        (d / "curves.csv").write_text("pct,knee_left\n0,10\n")
+        _write_view(d, video, view, seed, json.loads(os.environ.get("GV_FAKE_RUNNER", "{}")))
         (d / "pose.npz").write_bytes(b"not listed in the manifest")
-        shutil.copyfile(video, d / "annotated.mp4")
+        for name in ("annotated.mp4", "loop_left.mp4", "loop_right.mp4"):
+            shutil.copyfile(video, d / name)
         _png(d / "charts" / "knee.png")
         files += [
             {"path": f"{view}/annotated.mp4", "kind": "video", "view": view, "label": "Annotated video"},
+            {"path": f"{view}/loop_left.mp4", "kind": "video", "view": view, "label": "Left stride loop"},
+            {"path": f"{view}/loop_right.mp4", "kind": "video", "view": view, "label": "Right stride loop"},
             {"path": f"{view}/metrics.json", "kind": "data", "view": view, "label": "metrics.json"},
             {"path": f"{view}/strides.csv", "kind": "data", "view": view, "label": "strides.csv"},
             {"path": f"{view}/curves.csv", "kind": "data", "view": view, "label": "curves.csv"},
@@ -116,9 +102,10 @@ def fake_analyze(videos, out_dir, *, views=None, height_cm=None, speed_kmh=None,
     _pdf(out / "report.pdf", ["gaitvision report", f"Runner: {runner_name or '-'}",
                               "Cadence 168.9 steps/min"])
     (out / "README.txt").write_text("files\n")
-    manifest = {"schema": "gaitvision.result/1", "created": "2026-11-22T00:00:00Z",
-                "runner": {"name": runner_name, "height_cm": height_cm, "speed_kmh": speed_kmh,
-                           "notes": notes}, "views": views, "files": files}
+    manifest = {"schema": "gaitvision.result/1", "created": "2026-11-22T00:00:00+00:00",
+                "session": {"runner_name": runner_name, "notes": notes, "height_cm": height_cm,
+                            "speed_kmh": speed_kmh, "created": "2026-11-22T00:00:00+00:00"},
+                "views": views, "videos": {v: f"uploads/{v}.mp4" for v in views}, "files": files}
     (out / "manifest.json").write_text(json.dumps(manifest))
 
 

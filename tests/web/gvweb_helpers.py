@@ -54,7 +54,8 @@ class LiveServer:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"server exited: {self.log.read_text()[-2000:]}")
             try:
-                if httpx.get(self.url + "/healthz", timeout=1).status_code == 200:
+                auth = {"Authorization": f"Bearer {self.token}"} if self.token else {}
+                if httpx.get(self.url + "/healthz", timeout=1, headers=auth).status_code == 200:
                     return self
             except httpx.HTTPError:
                 pass

@@ -15,6 +15,8 @@ import pytest
 REPO = Path(__file__).resolve().parents[2]
 SHARED = REPO.parent / "shared" / "videos"
 SCREENSHOT = REPO / "docs" / "screenshot-results.png"
+PHONE_SCREENSHOT = REPO / "docs" / "screenshot-phone-results.png"
+COMPARE_SCREENSHOT = REPO / "docs" / "screenshot-compare.png"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-quic",
                  "--no-first-run", "--disable-component-update", "--disable-sync"]
 
@@ -98,11 +100,23 @@ def drive(base_url: str, clip: Path, screenshot: Path | None, timeout_s: float =
             poll(lambda: video.evaluate("v => v.readyState") >= 2, 60)
             panel = page.locator("#panel-side")
             select = panel.locator(".clip-select")
-            if select.count():  # the slow-motion file: its own timeline, so no event jumps
-                slow = select.locator("option[data-realtime='0']").first.get_attribute("value")
-                select.select_option(slow)
+            if select.count():  # a stride loop: its own timeline, so no event jumps
+                loop = select.locator("option[data-realtime='0']").first.get_attribute("value")
+                select.select_option(loop)
                 expect(panel.locator(".events")).to_be_hidden()
                 poll(lambda: video.evaluate("v => v.readyState") >= 2, 30)
+                # the slow-motion clip (4x slower): speeds are of real time, not on top of it
+                slow = select.locator("option[value$='slowmo.mp4']")
+                if slow.count():
+                    select.select_option(slow.get_attribute("value"))
+                    poll(lambda: video.evaluate("v => v.readyState") >= 2, 30)
+                    panel.locator("button.rate[data-rate='0.25']").click()
+                    out["slowmo_rate"] = video.evaluate("v => v.playbackRate")
+                    assert out["slowmo_rate"] == 1.0
+                    panel.locator(".steps button.step[data-step='1']").click()
+                    real = float(panel.locator(".frame-out").get_attribute("data-real"))
+                    fps_src = float(panel.get_attribute("data-source-fps"))
+                    assert abs(real - 1 / fps_src) < 1e-3  # frame 1 is 1/60 s of real time
                 select.select_option(index=0)
                 expect(panel.locator(".events")).to_be_visible()
                 poll(lambda: video.evaluate("v => v.readyState") >= 2, 30)
@@ -148,11 +162,44 @@ def drive(base_url: str, clip: Path, screenshot: Path | None, timeout_s: float =
                 poll(lambda: video.evaluate("v => !v.seeking && v.readyState >= 2"), 10)
                 page.wait_for_timeout(300)
                 page.screenshot(path=str(screenshot), full_page=False)
+            if screenshot is not None:
+                second_session_and_phone(page, base_url, clip, screenshot.parent, out)
             out["js_errors"] = errors
             assert not errors, errors
         finally:
             browser.close()
     return out
+
+
+def second_session_and_phone(page, base_url: str, clip: Path, shots: Path, out: dict) -> None:
+    """The phone view of the results, then the same clip analysed again and compared with
+    the first session: the acceptance test of "no real change" through the web app."""
+    from playwright.sync_api import expect
+
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.reload()
+    expect(page.locator("#plain-summary")).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    page.evaluate("window.scrollTo(0, 0)")
+    page.wait_for_timeout(500)
+    page.screenshot(path=str(shots / PHONE_SCREENSHOT.name), full_page=False)
+    page.set_viewport_size({"width": 1360, "height": 1100})
+    page.goto(base_url + "/")
+    page.set_input_files("#file-side", str(clip))
+    page.fill("input[name=runner_name]", "Sample runner")
+    page.click("#analyse")
+    page.wait_for_url("**/jobs/*", timeout=120_000)
+    page.locator("#compare-previous").wait_for(timeout=600_000)
+    page.click("#compare-previous")
+    expect(page.locator("#compare-verdict")).to_be_visible(timeout=300_000)
+    out["compare_rows"] = page.locator("table.compare tbody tr").count()
+    out["compare_real"] = page.locator("table.compare tbody tr.real").count()
+    expect(page.locator("#no-real-change")).to_be_visible()
+    video = page.locator("#video-side")
+    poll(lambda: video.evaluate("v => v.readyState") >= 2, 60)
+    page.locator("#panel-side .steps button.step[data-step='1']").click()
+    page.wait_for_timeout(500)
+    page.screenshot(path=str(shots / COMPARE_SCREENSHOT.name), full_page=False)
 
 
 @pytest.mark.browser
@@ -173,17 +220,20 @@ def test_browser_upload_progress_results_pdf(live_server, tmp_path):
     # (GAITVISION_UPDATE_SCREENSHOT=1) or when missing, so a test run leaves the tree clean.
     shot = tmp_path / "screenshot-results.png"
     out = drive(server.url, clip, shot)
-    if os.environ.get("GAITVISION_UPDATE_SCREENSHOT") == "1" or not SCREENSHOT.exists():
-        SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(shot, SCREENSHOT)
+    for final in (SCREENSHOT, PHONE_SCREENSHOT, COMPARE_SCREENSHOT):
+        if os.environ.get("GAITVISION_UPDATE_SCREENSHOT") == "1" or not final.exists():
+            final.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(tmp_path / final.name, final)
     print(f"\nbrowser test: {clip.name}, upload {out['upload_s']:.1f} s, job {out['job_s']:.0f} s, "
           f"stages {out['stages']}, {out['metric_rows']} metric rows, {out['events']} events, "
-          f"PDF {out['pdf_pages']} pages ({out['pdf_name']})")
+          f"PDF {out['pdf_pages']} pages ({out['pdf_name']}); compare: {out['compare_rows']} rows, "
+          f"{out['compare_real']} real changes")
+    assert out["compare_real"] == 0 and out["compare_rows"] >= 10
     assert out["paused"]
     # Nothing served reveals where the server keeps its data.
     import httpx
 
-    (job,) = httpx.get(server.url + "/api/jobs").json()
+    job = httpx.get(server.url + "/api/jobs").json()[-1]  # the first session (newest first)
     assert job["status"] == "done" and "cadence_spm" in job["headline"]
     metrics = httpx.get(f"{server.url}{job['url']}/files/side/metrics.json").text
     assert str(server.data_dir) not in metrics and str(server.data_dir) not in out["pdf_text"]

@@ -4,20 +4,21 @@ from __future__ import annotations
 
 import json
 
+from gaitvision.kinematics.records import Reference
 from gaitvision.web.results import flag_class, fmt_reference, load_result, resolve_download, safe_rel
 
 
 def test_reference_and_flag_formats():
-    assert fmt_reference({"range": [15, 25], "text": "typical", "source": "Souza 2016"}, "deg") == \
+    assert fmt_reference(Reference((15.0, 25.0), "typical", "Souza 2016"), "deg") == \
         ("15–25 ° (typical)", "Souza 2016")
-    assert fmt_reference({"range": None, "text": "no validated cut-off", "source": ""}, "deg") == \
+    assert fmt_reference(Reference(None, "no validated cut-off", ""), "deg") == \
         ("no validated cut-off", "")
-    assert fmt_reference(None, "ms") == ("no norm", "")
-    assert fmt_reference({"low": 160, "high": 185}, "steps/min")[0] == "160–185 steps/min"
+    assert fmt_reference(Reference((155.0, 203.5), "", ""), "spm")[0] == "155–203.5 steps/min"
     assert flag_class("within") == ("ok", "within")
     assert flag_class("outside") == ("warn", "outside")
-    assert flag_class("no_norm") == ("none", "no norm")
+    assert flag_class("no_norm") == ("none", "no validated range")
     assert flag_class("insufficient")[0] == "none"
+    assert flag_class("unreliable") == ("none", "unreliable")
 
 
 def test_safe_rel():
@@ -40,7 +41,7 @@ def test_load_result_with_kinematics_shaped_metrics(tmp_path):
             "flags": {"left": "outside", "right": "within"},
             "asymmetry": {"diff": -8.16, "pct": -62.3}}},
         "events": [{"foot": "left", "type": "IC", "time_s": 0.5, "frame": 30, "inferred": False},
-                   {"foot": "right", "type": "TO", "time_s": 0.2, "frame": 12, "inferred": True}],
+                   {"foot": "right", "type": "TO", "time_s": 0.2, "frame": 11.6, "inferred": True}],
         "quality": {"strides_left": 8, "too_few_strides": False, "camera_roll_deg": None,
                     "notes": ["The far leg was hidden in 20% of frames."]},
     }
@@ -57,10 +58,12 @@ def test_load_result_with_kinematics_shaped_metrics(tmp_path):
     (v,) = views
     assert v.fps == 59.94 and v.player == "side/annotated.mp4"
     assert [e["time_s"] for e in v.events] == [0.2, 0.5]
+    assert [e["frame"] for e in v.events] == [11.6, 30]  # fractional frames kept (issue 13)
+    assert [e["frame_int"] for e in v.events] == [12, 30]
     (row,) = v.rows
     assert row.left["mean"] == "9.04" and row.right["n"] == 7 and row.both is None
     assert row.side_flags == {"left": "warn", "right": "ok"}
-    assert row.asymmetry == "-8.16 ° (-62%)"
+    assert row.asymmetry == "-8.16 ° (-62.3 %)"
     assert row.reference == "15–25 ° (typical)" and row.flag_class == "warn"
     assert v.findings[0]["text"].startswith("Knee at contact 9 deg")
     assert ("Strides used, left", "8") in v.quality

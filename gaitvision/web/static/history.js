@@ -1,8 +1,8 @@
 // History page: confirm before deleting; refresh while analyses are queued or running.
 (function () {
   "use strict";
-  document.querySelectorAll(".delete-form").forEach(function (form) {
-    form.addEventListener("submit", function (e) {
+  document.querySelectorAll("button.delete").forEach(function (btn) {
+    btn.addEventListener("click", function (e) {
       if (!window.confirm("Delete this analysis and all its files (videos, report, data)?")) {
         e.preventDefault();
       }

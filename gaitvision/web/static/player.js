@@ -3,6 +3,10 @@
 (function () {
   "use strict";
   var panels = Array.prototype.slice.call(document.querySelectorAll(".panel"));
+  // Touch screens have no arrow keys: hide the keyboard hint there.
+  if (window.matchMedia && window.matchMedia("(pointer: coarse)").matches) {
+    document.querySelectorAll(".keys").forEach(function (p) { p.hidden = true; });
+  }
 
   function activePanel() {
     for (var i = 0; i < panels.length; i++) if (!panels[i].hidden) return panels[i];
@@ -23,24 +27,33 @@
     });
   });
 
+  // The player has its own controls under the video (never over the frame). Speeds are
+  // in REAL time: a clip that is already slow (the report's slow motion, or a phone's
+  // slow-motion file with its time scale) gets a playback rate that accounts for that,
+  // and the read-out shows the real time of the frame on screen.
   function Player(panel) {
     var video = panel.querySelector("video");
     if (!video) return null;
     var fps = Number(panel.dataset.fps) || 30;
     var sourceFps = Number(panel.dataset.sourceFps) || fps;
+    var timeScale = Number(panel.dataset.timeScale) || 1;
     var out = panel.querySelector(".frame-out");
     var rateOut = panel.querySelector(".rate-out");
     var range = panel.querySelector(".rate-range");
+    var seek = panel.querySelector(".seek");
     var playBtn = panel.querySelector(".play");
     var events = Array.prototype.slice.call(panel.querySelectorAll(".ev"));
     var eventBox = panel.querySelector(".events");
     var rate = 0.25;
 
+    // Real seconds of motion per second of this clip.
+    function realFactor() { return (fps / sourceFps) / timeScale; }
     function setRate(r) {
       r = Math.max(0.1, Math.min(1, Number(r) || 0.25));
       rate = r;
-      video.defaultPlaybackRate = r;
-      video.playbackRate = r;
+      var pr = Math.max(0.0625, Math.min(16, r / realFactor()));
+      video.defaultPlaybackRate = pr;
+      video.playbackRate = pr;
       rateOut.textContent = (Math.round(r * 100) / 100) + "×";
       range.value = r;
       panel.querySelectorAll(".rate").forEach(function (b) {
@@ -59,16 +72,22 @@
     }
     function update(n) {
       var f = n === undefined ? frameOf(video.currentTime) : n;
-      out.textContent = "frame " + f + " · " + (f / fps).toFixed(3) + " s";
+      var real = (f / fps) * realFactor();
+      out.textContent = panel.dataset.mode === "stride" ? "frame " + f + " · " + f + " % of the stride"
+        : "frame " + f + " · " + real.toFixed(3) + " s real time";
       out.dataset.frame = f;
+      out.dataset.real = real.toFixed(4);
       events.forEach(function (b) { b.classList.toggle("near", eventFrame(b) === f); });
       playBtn.textContent = video.paused ? "Play" : "Pause";
+      if (isFinite(video.duration) && video.duration > 0 && document.activeElement !== seek) {
+        seek.value = Math.round(1000 * video.currentTime / video.duration);
+      }
     }
     function step(d) { showFrame(frameOf(video.currentTime) + d); }
     function eventFrame(b) {
-      // The event's own frame when the clip has the source's frame rate, else its time.
-      if (b.dataset.frame !== undefined && Math.abs(fps - sourceFps) < 0.01) return Number(b.dataset.frame);
-      return Math.round(Number(b.dataset.time) * fps);
+      // The event's own frame on a clip with the source's timing, else from its real time.
+      if (Math.abs(fps - sourceFps) < 0.01 && timeScale === 1) return Number(b.dataset.frame);
+      return Math.round(Number(b.dataset.time) / realFactor() * fps);
     }
     function jump(b) { showFrame(eventFrame(b)); }
     function nextEvent(dir) {
@@ -84,6 +103,9 @@
       b.addEventListener("click", function () { setRate(b.dataset.rate); });
     });
     range.addEventListener("input", function () { setRate(range.value); });
+    seek.addEventListener("input", function () {
+      if (isFinite(video.duration)) showFrame(frameOf(video.duration * Number(seek.value) / 1000));
+    });
     panel.querySelectorAll(".step").forEach(function (b) {
       b.addEventListener("click", function () { step(Number(b.dataset.step)); });
     });
@@ -92,6 +114,7 @@
     });
     events.forEach(function (b) { b.addEventListener("click", function () { jump(b); }); });
     playBtn.addEventListener("click", toggle);
+    video.addEventListener("click", toggle);
     var select = panel.querySelector(".clip-select");
     if (select) {
       select.addEventListener("change", function () {

@@ -2,7 +2,7 @@
 (function () {
   "use strict";
   var box = document.getElementById("progress");
-  if (!box || box.dataset.status === "failed") return;
+  if (!box || box.dataset.status === "failed" || box.dataset.status === "cancelled") return;
   var id = box.dataset.job;
   var bar = document.getElementById("job-bar");
   var pct = document.getElementById("job-percent");
@@ -10,10 +10,14 @@
   var title = document.getElementById("job-title");
   var elapsed = document.getElementById("job-elapsed");
   var errorBox = document.getElementById("job-error");
+  var etaBox = document.getElementById("job-eta");
   var order = ["decoding", "pose", "kinematics", "rendering"];
+  var shown = 0;        // the bar only moves forward
+  var furthest = -1;    // nor do the stage chips (two clips run pose twice)
 
   function render(job) {
-    var p = Math.max(0, Math.min(100, job.percent || 0));
+    var p = Math.max(shown, Math.min(100, job.percent || 0));
+    shown = p;
     bar.style.width = p + "%";
     pct.textContent = Math.round(p) + "%";
     var label = job.stage ? job.stage.charAt(0).toUpperCase() + job.stage.slice(1) : "";
@@ -23,11 +27,18 @@
     stage.textContent = job.status === "queued" ? waiting : label;
     title.textContent = job.status === "queued" ? "Waiting in the queue" : "Analysing";
     elapsed.textContent = job.elapsed_s ? "· " + Math.round(job.elapsed_s) + " s" : "";
-    var idx = order.indexOf(job.stage);
+    etaBox.textContent = job.eta_s != null ? "· about " + fmtEta(job.eta_s) + " left" : "";
+    var idx = Math.max(furthest, order.indexOf(job.stage));
+    furthest = idx;
     document.querySelectorAll("#stages li").forEach(function (li, i) {
       li.classList.toggle("done", idx > i || job.status === "done");
       li.classList.toggle("now", idx === i);
     });
+  }
+
+  function fmtEta(s) {
+    s = Math.max(1, Math.round(s));
+    return s >= 60 ? Math.floor(s / 60) + " min " + (s % 60) + " s" : s + " s";
   }
 
   function poll() {
@@ -40,7 +51,7 @@
       .then(function (job) {
         box.dataset.status = job.status;
         render(job);
-        if (job.status === "done" || job.status === "failed") {
+        if (job.status === "done" || job.status === "failed" || job.status === "cancelled") {
           window.location.reload();
           return;
         }

@@ -1,0 +1,169 @@
+"""Camera views as small classes: what each view measures and how.
+
+A view provides the contact detector, the periodic signal that gives the stride
+period, the camera roll, the angle series, the metrics of one stride, its quality
+notes and the pooled cadence. :func:`~gaitvision.kinematics.gait.analyze_gait` runs
+the same straight sequence for every view. The per-view maths stays in
+:mod:`.side` and :mod:`.rear`; these classes only call it. A front view (filmed from
+in front) is analysed as a rear view, mirrored, until it has its own class.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from gaitvision.kinematics.analysis import Quality
+from gaitvision.kinematics.assessment import hidden_leg, note_hidden_wrists
+from gaitvision.kinematics.detectors import BeltContactDetector, MidstanceContactDetector
+from gaitvision.kinematics.events import ContactParams
+from gaitvision.kinematics.geometry import BodyFrame, rear_series, side_series
+from gaitvision.kinematics.rear import camera_roll, drop_series
+from gaitvision.kinematics.rear import stride_metrics as rear_stride_metrics
+from gaitvision.kinematics.sequence import Sequence, Stride, cadence_fit
+from gaitvision.kinematics.side import midstance as side_midstance
+from gaitvision.kinematics.side import stride_metrics as side_stride_metrics
+from gaitvision.landmarks import HEEL, SIDES, TOE
+from gaitvision.pose.track import PoseTrack
+
+
+class SideView:
+    """Side-on (sagittal): timing and sagittal angles.
+
+    Parameters
+    ----------
+    contacts : ContactParams, optional
+        Parameters of the contact detector.
+    """
+
+    name = "side"
+
+    def __init__(self, contacts: ContactParams | None = None):
+        self.contact_params = contacts or ContactParams()
+
+    def detector(self, treadmill: bool) -> BeltContactDetector:
+        """The contact detector (the belt's line on a treadmill, foot height otherwise)."""
+        return BeltContactDetector(self.contact_params, belt=treadmill)
+
+    def periodic(self, bf: BodyFrame) -> list[np.ndarray]:
+        """Signals whose period is the stride: the heels' forward positions."""
+        return [bf.p[:, HEEL[f], 0] for f in SIDES]
+
+    def hidden_leg(self, visibility: dict[str, float]) -> str | None:
+        """The far leg when it is seen clearly less well than the near one."""
+        return hidden_leg(visibility)
+
+    def camera_roll(self, labelled: PoseTrack, cleaned: PoseTrack, seq: Sequence
+                    ) -> tuple[float, float]:
+        """Roll to report and roll to undo (deg).
+
+        The stance foot's path gives the belt's line in the image, but a camera not
+        quite perpendicular to the belt tilts it too (the foot sinks in the image as it
+        nears the camera), so it is reported, not undone.
+        """
+        return belt_roll(labelled, seq), 0.0
+
+    def series(self, bf: BodyFrame) -> dict[str, np.ndarray]:
+        """Per-frame angle series."""
+        return side_series(bf)
+
+    def stride_metrics(self, bf: BodyFrame, series: dict, stride: Stride,
+                       leg_cm: float | None) -> dict[str, float]:
+        """Every side-view metric of one stride."""
+        return side_stride_metrics(bf, series, stride, leg_cm)
+
+    def midstance(self, bf: BodyFrame, stride: Stride) -> float:
+        """When the stance ankle passes under the mid-hip."""
+        return side_midstance(bf, stride)
+
+    def quality_notes(self, bf: BodyFrame, series: dict, seq: Sequence, quality: Quality) -> None:
+        """View-specific quality notes (none beyond the common ones)."""
+
+    def cadence(self, seq: Sequence) -> dict[str, float]:
+        """Cadence per side and pooled, from a fit of all event times."""
+        return cadence_fit(seq)
+
+    def finish_series(self, series: dict) -> None:
+        """Series added for the report after the metrics (none)."""
+
+
+class RearView(SideView):
+    """From behind (frontal plane): pelvic drop, arm crossover, foot placement.
+
+    Contacts are placed about the pelvis's lowest point; contact time, flight time and
+    duty factor are left to the side view (see the quality notes).
+    """
+
+    name = "rear"
+
+    def detector(self, treadmill: bool) -> MidstanceContactDetector:
+        """The contact detector (stances placed about the pelvis's lowest point)."""
+        return MidstanceContactDetector(self.contact_params)
+
+    def periodic(self, bf: BodyFrame) -> list[np.ndarray]:
+        """Signals whose period is the stride: the heels' heights."""
+        return [bf.p[:, HEEL[f], 1] for f in SIDES]
+
+    def hidden_leg(self, visibility: dict[str, float]) -> str | None:
+        """From behind neither leg hides the other."""
+        return None
+
+    def camera_roll(self, labelled: PoseTrack, cleaned: PoseTrack, seq: Sequence
+                    ) -> tuple[float, float]:
+        """The trunk's mean frontal-plane axis is vertical for a runner: its tilt is the
+        camera's roll, reported and undone."""
+        roll = camera_roll(cleaned.times, cleaned.xy, seq.strides)
+        return roll, (roll if np.isfinite(roll) else 0.0)
+
+    def series(self, bf: BodyFrame) -> dict[str, np.ndarray]:
+        """Per-frame angle series."""
+        return rear_series(bf)
+
+    def stride_metrics(self, bf: BodyFrame, series: dict, stride: Stride,
+                       leg_cm: float | None) -> dict[str, float]:
+        """Every rear-view metric of one stride."""
+        return rear_stride_metrics(bf, series, stride)
+
+    def quality_notes(self, bf: BodyFrame, series: dict, seq: Sequence, quality: Quality) -> None:
+        """Wrists hidden behind the torso at their innermost point."""
+        note_hidden_wrists(bf, series, seq, quality)
+
+    def cadence(self, seq: Sequence) -> dict[str, float]:
+        """From behind, contact times are uncertain (see the quality note); the period of
+        the feet's motion gives the pooled cadence without depending on them."""
+        cadence = cadence_fit(seq)
+        if np.isfinite(seq.stride_s):
+            cadence["both"] = 120.0 / seq.stride_s
+        return cadence
+
+    def finish_series(self, series: dict) -> None:
+        """Pelvic drop per stance side, for the report's live read-out."""
+        for s in SIDES:
+            series[f"pelvic_drop_deg.{s}"] = drop_series(series, s)
+
+
+#: View name (as in a ViewEstimate) -> view class; front is analysed as rear.
+VIEWS = {"side": SideView, "rear": RearView, "front": RearView}
+
+
+def view_for(name: str, contacts: ContactParams | None = None) -> SideView:
+    """The view object for a ViewEstimate's view name."""
+    return VIEWS[name](contacts)
+
+
+def belt_roll(track: PoseTrack, seq: Sequence) -> float:
+    """Side view: direction of the stance toe's path in the image = the belt's tilt (deg)."""
+    angles = []
+    for st in seq.stances:
+        if st.ic_inferred:
+            continue
+        sel = (track.times > st.ic + 0.2 * (st.to - st.ic)) & \
+            (track.times < st.to - 0.2 * (st.to - st.ic))
+        pts = track.xy[sel, TOE[st.foot]]
+        pts = pts[np.isfinite(pts).all(axis=1)]
+        if len(pts) < 2:
+            continue
+        dx, dy = pts[-1] - pts[0]
+        a = np.degrees(np.arctan2(-dy, dx))  # up = -y
+        a = (a + 90) % 180 - 90
+        angles.append(a)
+    return float(np.median(angles)) if angles else float("nan")
