@@ -137,33 +137,7 @@ def summaries(strides: list[StrideRecord], view: str, q: Quality, roll: float,
                     if s.side == f and s.excluded is None] for f in SIDES}
         if not any(np.isfinite(v).any() for v in vals.values() if v):
             continue
-        extra = ""
-        if name == "foot_strike_angle_deg":
-            classes = [strike_class(v) for f in SIDES for v in vals[f] if np.isfinite(v)]
-            if classes:
-                top = max(set(classes), key=classes.count)
-                extra = f"mostly {top} strikes ({classes.count(top)} of {len(classes)} strides)"
-        if name == "tibia_angle_ic_deg":
-            allv = [v for f in SIDES for v in vals[f] if np.isfinite(v)]
-            if allv:
-                lean = np.mean(allv)
-                extra = ("the shank leans forward at landing, the ankle ahead of the knee"
-                         if lean > 3 else "the shank lands about vertical" if lean > -3
-                         else "the ankle lands behind the knee")
-        if name == "step_time_ms" and q.hidden_leg:
-            extra = (f"the {q.hidden_leg} foot's contacts were placed half a stride after the "
-                     "other's, so the left-right difference is assumed, not measured")
-        if name == "pelvic_drop_peak_deg":
-            extra = ("a lower bound: the pose model's hip points under-read pelvic tilt "
-                     "(1.6-2.8 deg for a true 5 deg drop on a rendered runner of known truth)")
-        if name == "arm_crossover_shoulder_widths":
-            extra = ("from the strides where the wrist was seen at its innermost point (from "
-                     "behind, a wrist crossing in front of the torso is hidden)")
-        if name == "step_width_leg_lengths":
-            allv = [v for f in SIDES for v in vals[f] if np.isfinite(v)]
-            if allv:
-                k = sum(v < 0 for v in allv)
-                extra = f"the foot landed across the midline in {k} of {len(allv)} strides"
+        extra = _extra_words(name, vals, q)
         out[name] = summarize(name, vals, n, extra, harmonic=(name == "cadence_spm"),
                               means=cadence if name == "cadence_spm" else None)
         Reliability().judge(out[name], vals, q)
@@ -171,6 +145,38 @@ def summaries(strides: list[StrideRecord], view: str, q: Quality, roll: float,
         out["camera_roll_deg"] = summarize("camera_roll_deg", {"both": [roll]}, {})
     _flag_biased_contacts(out, q)
     return out
+
+
+def _extra_words(name: str, vals: dict[str, list[float]], q: Quality) -> str:
+    """What a metric's finding adds in words (strike classes, shank at landing, ...)."""
+    extra = ""
+    if name == "foot_strike_angle_deg":
+        classes = [strike_class(v) for f in SIDES for v in vals[f] if np.isfinite(v)]
+        if classes:
+            top = max(set(classes), key=classes.count)
+            extra = f"mostly {top} strikes ({classes.count(top)} of {len(classes)} strides)"
+    if name == "tibia_angle_ic_deg":
+        allv = [v for f in SIDES for v in vals[f] if np.isfinite(v)]
+        if allv:
+            lean = np.mean(allv)
+            extra = ("the shank leans forward at landing, the ankle ahead of the knee"
+                     if lean > 3 else "the shank lands about vertical" if lean > -3
+                     else "the ankle lands behind the knee")
+    if name == "step_time_ms" and q.hidden_leg:
+        extra = (f"the {q.hidden_leg} foot's contacts were placed half a stride after the "
+                 "other's, so the left-right difference is assumed, not measured")
+    if name == "pelvic_drop_peak_deg":
+        extra = ("a lower bound: the pose model's hip points under-read pelvic tilt "
+                 "(1.6-2.8 deg for a true 5 deg drop on a rendered runner of known truth)")
+    if name == "arm_crossover_shoulder_widths":
+        extra = ("from the strides where the wrist was seen at its innermost point (from "
+                 "behind, a wrist crossing in front of the torso is hidden)")
+    if name == "step_width_leg_lengths":
+        allv = [v for f in SIDES for v in vals[f] if np.isfinite(v)]
+        if allv:
+            k = sum(v < 0 for v in allv)
+            extra = f"the foot landed across the midline in {k} of {len(allv)} strides"
+    return extra
 
 
 #: Metrics that rest on the contacts' exact timing.
