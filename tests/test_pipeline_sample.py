@@ -57,6 +57,14 @@ def test_analyze_writes_the_whole_result(sample_result):
     assert "Sample runner" in pdf_text(sample_result / "report.pdf")
 
 
+def test_real_output_follows_the_schemas(sample_result):
+    from gaitvision.schemas import validate
+
+    validate(json.loads((sample_result / "manifest.json").read_text()), "manifest")
+    for view in ("side", "rear"):
+        validate(json.loads((sample_result / view / "metrics.json").read_text()), "metrics")
+
+
 def test_recompute_reproduces_metrics_byte_for_byte(sample_result, tmp_path):
     copy = _copy(sample_result, tmp_path)
     recompute(copy, render=False)

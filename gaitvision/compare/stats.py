@@ -32,6 +32,8 @@ ALPHA = 0.05
 MIN_STRIDES = 3  #: per session and row, for a t-test worth stating
 
 REAL, NONE, BELOW_SDD, TOO_FEW = "real change", "no real change", "below the SDD", "too few strides"
+#: A metric measured once per clip (e.g. camera roll): nothing to test its difference with.
+ONE_VALUE = "one value per clip: not tested"
 
 
 @dataclass
@@ -95,7 +97,8 @@ def judge(rows: list[RowComparison]) -> None:
     for row, p in zip(rows, adjusted):
         row.p_holm = p
         if row.excluded or p is None or row.diff is None:
-            row.verdict = TOO_FEW if not row.excluded else "not judged"
+            row.verdict = ("not judged" if row.excluded else
+                           ONE_VALUE if row.n_a == 0 and row.n_b == 0 else TOO_FEW)
             continue
         significant = p < ALPHA
         if row.sdd is not None and abs(row.diff) <= row.sdd:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from gaitvision.landmarks import INDEX
 from gaitvision.pose.track import CleaningReport, PoseTrack
 from gaitvision.signal import fill_gaps, glitches, hampel, lowpass, runs
 
@@ -103,7 +104,7 @@ def clean_track(track: PoseTrack, settings: CleaningSettings | None = None) -> P
         out.xy[:, j] = series[:, :2]
         out.z[:, j] = series[:, 2]
         out.world[:, j] = series[:, 3:]
-    missing = ~np.isfinite(out.xy[:, 23, 0])
+    missing = ~np.isfinite(out.xy[:, INDEX["left_hip"], 0])  # the runner's gaps
     rep.frames_filled = int(filled_frames.sum())
     rep.gaps_filled = len(runs(filled_frames))
     rep.long_gaps = [(int(a), int(b)) for a, b in runs(missing)]

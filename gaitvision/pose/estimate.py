@@ -20,7 +20,8 @@ from pathlib import Path
 import numpy as np
 
 from gaitvision.errors import NoRunnerError, VideoError
-from gaitvision.pose.blazepose import FramePose, PoseSettings, run_blazepose
+from gaitvision.pose.blazepose import FramePose, PoseSettings
+from gaitvision.pose.estimators import estimator_for
 from gaitvision.pose.track import PoseTrack, empty_track
 from gaitvision.progress import ProgressCallback, report
 from gaitvision.video.ingest import VideoInfo, iter_frames, probe_video, read_frame_times
@@ -87,7 +88,7 @@ def _run_chunk(path: str, first: int, last: int, frame_times: np.ndarray,
         if _progress_queue is not None and kept % 10 == 0:
             _progress_queue.put(10)
 
-    poses = run_blazepose(frames, full_size, settings, on_frame)
+    poses = estimator_for(settings).estimate(frames, full_size, on_frame)
     if _progress_queue is not None:
         _progress_queue.put(kept % 10)
     return [p for p in poses if first <= p.index < last]

@@ -1,4 +1,8 @@
-"""The registry of pose models (``models/registry.json``) and the check before loading.
+"""The registry of pose models (``registry.json``, package data) and the check before loading.
+
+Each entry names the model's ``backend`` (the estimator class that runs it,
+:mod:`gaitvision.pose.estimators`) and its ``skeleton`` (the keypoint-name table,
+:mod:`gaitvision.pose.skeletons`).
 
 mediapipe 0.10.21 downloads the lite and heavy landmark models at run time when asked
 for them; this project never downloads. Every model file is checked against the
@@ -17,7 +21,8 @@ from pathlib import Path
 
 from gaitvision.errors import ModelError
 
-_REPO_REGISTRY = Path(__file__).resolve().parents[2] / "models" / "registry.json"
+#: Shipped inside the package, so a plain (non-editable) install finds it.
+_PACKAGED_REGISTRY = Path(__file__).resolve().with_name("registry.json")
 
 
 @dataclass(frozen=True)
@@ -26,6 +31,8 @@ class PoseModel:
 
     name: str
     description: str
+    backend: str  #: estimator class (:data:`gaitvision.pose.estimators.BACKENDS`)
+    skeleton: str  #: keypoint-name table (:data:`gaitvision.pose.skeletons.SKELETONS`)
     model_complexity: int
     licence: str
     good_for: str
@@ -34,7 +41,7 @@ class PoseModel:
 
 def registry_path() -> Path:
     """Where the registry is read from (``GAITVISION_MODELS`` overrides)."""
-    return Path(os.environ.get("GAITVISION_MODELS", _REPO_REGISTRY))
+    return Path(os.environ.get("GAITVISION_MODELS", _PACKAGED_REGISTRY))
 
 
 @lru_cache(maxsize=4)
@@ -43,8 +50,8 @@ def _load_registry(path: str) -> dict:
         return json.loads(Path(path).read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise ModelError(
-            f"model registry {path} not found; run gaitvision from a checkout "
-            "(pip install -e .) or set GAITVISION_MODELS to models/registry.json."
+            f"model registry {path} not found; reinstall gaitvision, or unset "
+            "GAITVISION_MODELS to use the registry shipped with the package."
         ) from None
 
 

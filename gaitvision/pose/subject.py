@@ -14,10 +14,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from gaitvision.landmarks import INDEX
 from gaitvision.pose.track import PoseTrack
 from gaitvision.signal import quiet_nan_warnings, runs
 
-_TORSO = [11, 12, 23, 24]
+_TORSO = [INDEX[n] for n in ("left_shoulder", "right_shoulder", "left_hip", "right_hip")]
 
 
 @dataclass

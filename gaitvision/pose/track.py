@@ -82,7 +82,7 @@ class PoseTrack:
     video : VideoInfo
         Source clip.
     model : str
-        Name of the pose model in ``models/registry.json``.
+        Name of the pose model in the model registry (:mod:`gaitvision.pose.models`).
     view : ViewEstimate or None
         Filled in by :func:`gaitvision.pose.view.classify_view`.
     cleaning : CleaningReport or None

@@ -241,6 +241,9 @@ async def cancel_job(app: FastAPI, job_id: str) -> Job:
     if job.status not in (QUEUED, RUNNING):
         raise HTTPException(409, f"This analysis is {job.status}; only a queued or running "
                             "one can be cancelled.")
+    if job.status == RUNNING and job.run_id is None:  # an edit's re-computation, in-process
+        raise HTTPException(409, "A re-computation after an edit cannot be cancelled; it "
+                            "takes about a minute.")
     app.state.queue.cancel(job.id)
     await run_in_threadpool(store.cancel, job.id)
     app.state.queue.cancel(job.id)

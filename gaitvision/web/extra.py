@@ -3,6 +3,7 @@ and the API docs page (served from this package: no CDN, works offline)."""
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import tempfile
@@ -80,11 +81,15 @@ def _zip_route(app: FastAPI) -> None:
 def build_zip(result_dir: Path) -> Path:
     """Every file a client may download from this result, in one zip (videos stored,
     data compressed); a temporary file the caller removes."""
-    manifest = load_json(result_dir / "manifest.json")
-    rels = sorted(allowed_files(result_dir, manifest)) + ["manifest.json"]
+    manifest = load_json(result_dir / "manifest.json") or {}
+    rels = sorted(allowed_files(result_dir, manifest))
     fd, tmp = tempfile.mkstemp(prefix="gaitvision-", suffix=".zip")
     os.close(fd)
     with zipfile.ZipFile(tmp, "w") as zf:
+        # the manifest without the server's own paths of the clips (names only)
+        shown = dict(manifest, videos={k: Path(str(v)).name for k, v in
+                                       (manifest.get("videos") or {}).items()})
+        zf.writestr("manifest.json", json.dumps(shown, indent=2))
         for rel in rels:
             path = result_dir / rel
             if path.is_file() and not path.is_symlink():
@@ -131,11 +136,13 @@ def _compare_routes(app: FastAPI) -> None:
         job_or_404(store, a), job_or_404(store, b)
         root = compare_dir(store, a, b).resolve()
         path = (root / rel).resolve()
-        if root not in path.parents or not path.is_file() or safe_rel(rel) is None:
+        if safe_rel(rel) is None or root not in path.parents or not path.is_file():
             raise HTTPException(404, "No such file.")
-        media = {".mp4": "video/mp4", ".png": "image/png", ".pdf": "application/pdf",
-                 ".json": "application/json"}.get(path.suffix, "application/octet-stream")
-        return FileResponse(path, media_type=media)
+        # compare.json names the server's result folders: not served
+        media = {".mp4": "video/mp4", ".png": "image/png", ".pdf": "application/pdf"}
+        if path.suffix not in media:
+            raise HTTPException(404, "No such file.")
+        return FileResponse(path, media_type=media[path.suffix])
 
 
 def _compare_cached(store, ja, jb, out: Path):

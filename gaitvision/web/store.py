@@ -358,6 +358,8 @@ class JobStore:
         """Set a job's status directly (the in-process re-computation after an edit)."""
         sql = "UPDATE jobs SET status=?, message=?, error=?, updated=?"
         args: list = [status, message, error, time.time()]
+        if status == RUNNING:  # no worker owns it: run_id NULL marks the in-process run
+            sql += ", run_id=NULL"
         if headline is not None:
             sql, args = sql + ", headline=?", args + [json.dumps(headline)]
         if percent is not None:

@@ -12,7 +12,7 @@ from gaitvision.cli import main
 from gaitvision.compare import Comparison, compare, compare_analyses
 from gaitvision.compare.stats import REAL, holm, welch_p
 from gaitvision.kinematics import analyze_gait
-from gaitvision.kinematics.testing import make_track
+from tests.synthetic_runner import make_track
 
 #: A second runner: quicker steps, more lean, a shorter overstride (legs stay in reach).
 RUNNER_B = {"cadence_spm": 180.0, "trunk_lean_deg": 12.0, "overstride_m": 0.10}

@@ -3,7 +3,7 @@
 import pytest
 
 from gaitvision.kinematics import analyze_gait
-from gaitvision.kinematics.testing import make_track
+from tests.synthetic_runner import make_track
 
 
 @pytest.fixture(scope="session")

@@ -5,9 +5,9 @@ import pytest
 
 from gaitvision.errors import NotRunningError
 from gaitvision.kinematics import analyze_gait
-from gaitvision.kinematics.testing import make_track
 from gaitvision.landmarks import LR_SWAP
 from tests.kinematics.helpers import event_errors_ms
+from tests.synthetic_runner import make_track
 
 
 @pytest.mark.parametrize("strike", [12.0, -8.0])  # rearfoot, forefoot

@@ -4,7 +4,7 @@ import pytest
 
 from gaitvision.kinematics.geometry import body_frame
 from gaitvision.kinematics.midstance import midstances
-from gaitvision.kinematics.testing import make_track
+from tests.synthetic_runner import make_track
 
 
 @pytest.mark.parametrize("fps", [30, 60, 240])

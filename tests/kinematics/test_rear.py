@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from gaitvision.kinematics import analyze_gait
-from gaitvision.kinematics.testing import make_track
+from tests.synthetic_runner import make_track
 
 #: Tolerance against the truth. Arm crossover and foot placement carry the perspective
 #: of a 4 m camera (the wrist swings ahead of the shoulders, the foot lands ahead of the

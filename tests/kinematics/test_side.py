@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from gaitvision.kinematics import analyze_gait
-from gaitvision.kinematics.testing import make_track
+from tests.synthetic_runner import make_track
 
 #: Tolerance of each metric against the truth on clean 240 fps data.
 TRUTH_TOL = {

@@ -5,8 +5,8 @@ import pytest
 
 from gaitvision.kinematics.detectors import BeltContactDetector, MidstanceContactDetector
 from gaitvision.kinematics.geometry import body_frame
-from gaitvision.kinematics.testing import make_track
 from gaitvision.kinematics.views import RearView, SideView, view_for
+from tests.synthetic_runner import make_track
 
 
 def _ic_errors_ms(contacts, truth):

@@ -29,7 +29,7 @@ def test_clean_track_reports_what_it_did():
 @pytest.mark.parametrize("fps", [30, 60, 120, 240])
 def test_real_foot_motion_is_never_taken_for_a_glitch(fps):
     from gaitvision.kinematics.geometry import LEG_POINTS, leg_length_px
-    from gaitvision.kinematics.testing import make_track
+    from tests.synthetic_runner import make_track
 
     track, _ = make_track(fps=fps, duration_s=4.0)
     leg = leg_length_px(track.xy, track.visibility)
@@ -40,8 +40,8 @@ def test_real_foot_motion_is_never_taken_for_a_glitch(fps):
 @pytest.mark.parametrize("fps,frames", [(60, 1), (60, 3), (30, 2), (240, 12)])
 def test_a_foot_point_jumping_to_the_other_foot_is_found_and_bridged(fps, frames):
     # BlazePose without its own smoothing: a heel put on the other foot for a few frames
-    from gaitvision.kinematics.testing import make_track
     from gaitvision.landmarks import INDEX, leg_length_px
+    from tests.synthetic_runner import make_track
 
     track, _ = make_track(fps=fps, duration_s=4.0)
     leg = leg_length_px(track.xy, track.visibility)

@@ -47,7 +47,7 @@ def contract_analysis(view: str = "side", seed: int = 0, fps: float = 60.0, **ch
     """A real :class:`GaitAnalysis` of the parametric runner (no video, half a second):
     its ``metrics.json`` is the contract itself, not a hand-written imitation."""
     from gaitvision.kinematics import analyze_gait
-    from gaitvision.kinematics.testing import make_track
+    from tests.synthetic_runner import make_track
 
     track, _ = make_track(view=view, fps=fps, duration_s=6.0, noise_px=1.5, seed=seed,
                           **changes)
@@ -105,7 +105,8 @@ def fake_analyze(videos, out_dir, *, views=None, height_cm=None, speed_kmh=None,
     manifest = {"schema": "gaitvision.result/1", "created": "2026-11-22T00:00:00+00:00",
                 "session": {"runner_name": runner_name, "notes": notes, "height_cm": height_cm,
                             "speed_kmh": speed_kmh, "created": "2026-11-22T00:00:00+00:00"},
-                "views": views, "videos": {v: f"uploads/{v}.mp4" for v in views}, "files": files}
+                "views": views, "files": files,
+                "videos": {v: str(Path(p).resolve()) for v, p in zip(views, videos)}}
     (out / "manifest.json").write_text(json.dumps(manifest))
 
 

@@ -200,6 +200,19 @@ def second_session_and_phone(page, base_url: str, clip: Path, shots: Path, out: 
     page.locator("#panel-side .steps button.step[data-step='1']").click()
     page.wait_for_timeout(500)
     page.screenshot(path=str(shots / COMPARE_SCREENSHOT.name), full_page=False)
+    # Edit session B (uploaded without a height): height 178 cm, re-computed without pose,
+    # gives the distances in cm too.
+    page.click("text=Session B")
+    expect(page.locator("#plain-summary")).to_be_visible()
+    assert page.locator("tr[data-metric=overstride_cm]").count() == 0
+    page.locator("#edit summary").click()
+    page.fill("#edit input[name=height_cm]", "178")
+    t0 = time.monotonic()
+    page.click("#edit-save")
+    page.locator("#plain-summary").wait_for(timeout=600_000)
+    out["recompute_s"] = time.monotonic() - t0
+    expect(page.locator("#job-note")).to_have_count(0)  # no "re-computation failed"
+    expect(page.locator("tr[data-metric=overstride_cm]")).to_have_count(1)
 
 
 @pytest.mark.browser
@@ -227,7 +240,7 @@ def test_browser_upload_progress_results_pdf(live_server, tmp_path):
     print(f"\nbrowser test: {clip.name}, upload {out['upload_s']:.1f} s, job {out['job_s']:.0f} s, "
           f"stages {out['stages']}, {out['metric_rows']} metric rows, {out['events']} events, "
           f"PDF {out['pdf_pages']} pages ({out['pdf_name']}); compare: {out['compare_rows']} rows, "
-          f"{out['compare_real']} real changes")
+          f"{out['compare_real']} real changes; edit + recompute {out['recompute_s']:.0f} s")
     assert out["compare_real"] == 0 and out["compare_rows"] >= 10
     assert out["paused"]
     # Nothing served reveals where the server keeps its data.

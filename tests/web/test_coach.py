@@ -27,6 +27,14 @@ def client(tmp_path):
         yield c
 
 
+@pytest.fixture(scope="module")
+def finished(tmp_path_factory, small_video):
+    """One app with one finished analysis, shared by the tests that only read it."""
+    app = create_app(tmp_path_factory.mktemp("shared") / "data", analyze="gvweb_fakes:fake_analyze")
+    with TestClient(app) as c:
+        yield c, done_job(c, small_video)
+
+
 def upload(c, video: Path, name: str = "run.mp4", **fields):
     return c.post("/api/jobs", files={"side": (name, video.read_bytes(), "video/mp4")},
                   data={k: str(v) for k, v in fields.items()})
@@ -130,8 +138,8 @@ def test_eta_and_stage_in_status(tmp_path, small_video):
         c.delete(f"/api/jobs/{jid}")
 
 
-def test_results_show_values_exactly_as_metrics_json(client, small_video):
-    job = done_job(client, small_video)
+def test_results_show_values_exactly_as_metrics_json(finished):
+    client, job = finished
     metrics = client.get(f"/jobs/{job['id']}/files/side/metrics.json").json()
     page = client.get(f"/jobs/{job['id']}").text
     # every pooled mean appears as the JSON holds it, in registry order
@@ -185,18 +193,22 @@ def test_history_search_filter_group_trend_and_compare(client, small_video):
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
     assert client.get(f"/compare/{a['id']}_{b['id']}/side/side_by_side.mp4").status_code == 200
     assert client.get(f"/compare/{a['id']}_{b['id']}/../../gaitvision.db").status_code == 404
+    assert client.get(f"/compare/{a['id']}_{b['id']}/compare.json").status_code == 404
     assert client.get(f"/compare?job={a['id']}").status_code == 400
     assert client.delete(f"/api/jobs/{a['id']}").status_code == 200
     assert not list((client.app.state.store.data_dir / "compare").glob(f"*{a['id']}*"))
 
 
-def test_download_everything_as_one_zip(client, small_video):
-    job = done_job(client, small_video)
+def test_download_everything_as_one_zip(finished):
+    client, job = finished
     r = client.get(f"/jobs/{job['id']}/download.zip")
     assert r.status_code == 200 and r.headers["content-type"] == "application/zip"
     names = zipfile.ZipFile(io.BytesIO(r.content)).namelist()
     assert {"report.pdf", "manifest.json", "side/metrics.json", "side/annotated.mp4"} <= set(names)
     assert "side/pose.npz" not in names  # not listed in the manifest: not served, not zipped
+    data_dir = str(client.app.state.store.data_dir)
+    manifest = zipfile.ZipFile(io.BytesIO(r.content)).read("manifest.json").decode()
+    assert data_dir not in manifest and json.loads(manifest)["videos"] == {"side": "side.mp4"}
 
 
 def test_edit_session_and_time_scale_field(client, small_video):
@@ -214,19 +226,19 @@ def test_edit_session_and_time_scale_field(client, small_video):
     assert bad.status_code == 400 and "Height" in bad.json()["detail"]
 
 
-def test_plain_summary_on_results_page(client, small_video):
-    job = done_job(client, small_video)
+def test_plain_summary_on_results_page(finished):
+    client, job = finished
     page = client.get(f"/jobs/{job['id']}").text
     assert 'id="plain-summary"' in page
     plain = page.split('id="plain-summary"')[1].split("</section>")[0]
     assert plain.count("<li>") <= 3 and "Try:" in plain
 
 
-def test_fake_results_follow_the_contract(client, small_video):
+def test_fake_results_follow_the_contract(finished):
     """The stand-in analysis writes metrics.json through the real records."""
+    client, job = finished
     from gaitvision.kinematics.analysis import GaitAnalysis
 
-    job = done_job(client, small_video)
     folder = client.app.state.store.result_dir(job["id"]) / "side"
     loaded = GaitAnalysis.load(folder)
     assert json.loads((folder / "metrics.json").read_text())["schema"] == "gaitvision.metrics/1"
@@ -243,12 +255,12 @@ def test_time_scale_refused_when_the_pipeline_cannot_take_it(tmp_path, small_vid
         assert upload(c, small_video, time_scale="1").status_code == 201  # 1 = normal speed
 
 
-def test_findings_agree_with_flags(client, small_video):
+def test_findings_agree_with_flags(finished):
     """A metric without a validated range never reads as judged against one, and the flag
     column says the same as the metric's summary."""
+    client, job = finished
     from gaitvision.web.results import flag_class
 
-    job = done_job(client, small_video)
     metrics = client.get(f"/jobs/{job['id']}/files/side/metrics.json").json()
     page = client.get(f"/jobs/{job['id']}").text
     for name, entry in metrics["summary"].items():
@@ -291,7 +303,9 @@ def test_edit_reruns_kinematics_through_pipeline_recompute(client, small_video, 
     while client.get(f"/api/jobs/{job['id']}").json()["message"] != "Kinematics":
         assert time.monotonic() < deadline
         time.sleep(0.1)
-    assert 'id="progress"' in client.get(f"/jobs/{job['id']}").text  # the progress page
+    page = client.get(f"/jobs/{job['id']}").text
+    assert 'id="progress"' in page and 'id="cancel"' not in page  # progress, no cancel
+    assert client.post(f"/api/jobs/{job['id']}/cancel").status_code == 409
     release.set()
     done = wait_status(client.get, job["id"], statuses=("done",))
     assert calls == [{"height_cm": 171.0, "speed_kmh": None, "runner": "Ana"}]
