@@ -93,7 +93,7 @@ def test_slowed_factor_prefers_the_phone_tag():
 
 
 def test_retime_divides_times():
-    from gaitvision.kinematics.testing import make_track
+    from tests.synthetic_runner import make_track
 
     track, _ = make_track(fps=30, duration_s=3.0)
     slow = retime_track(track, 4.0)
@@ -103,7 +103,7 @@ def test_retime_divides_times():
 
 def test_slowed_synthetic_run_is_refused_naming_the_factor():
     from gaitvision.errors import SlowMotionError
-    from gaitvision.kinematics.testing import make_track
+    from tests.synthetic_runner import make_track
 
     track, _ = make_track(fps=120, duration_s=6.0)
     slowed = track.copy(times=track.times * 4.0)  # a 120 fps run played at 30 fps
@@ -116,8 +116,8 @@ def test_slowed_synthetic_run_is_refused_naming_the_factor():
 def test_pelvis_phase_tells_a_bounce_from_a_vault():
     from gaitvision.kinematics.gating import PelvisPhase
     from gaitvision.kinematics.geometry import body_frame
-    from gaitvision.kinematics.testing import make_track
     from gaitvision.landmarks import HIP
+    from tests.synthetic_runner import make_track
 
     track, _ = make_track(fps=60, duration_s=6.0, noise_px=1.0, seed=2)
     bf = body_frame(track.times, track.xy, track.visibility, track.frame_size, "side",

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from gaitvision.kinematics.testing import make_track
 from gaitvision.landmarks import ANKLE, HIP, KNEE
 from gaitvision.pose.legs import MixedLegRelabeller
+from tests.synthetic_runner import make_track
 
 
 def _mix_knees(track, frames):
