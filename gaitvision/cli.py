@@ -101,6 +101,9 @@ def build_parser() -> argparse.ArgumentParser:
     an.add_argument("--page", choices=("A4", "Letter"), default="A4")
     an.add_argument("--no-render", action="store_true", help="data files only")
     an.add_argument("--no-cache", action="store_true")
+    an.add_argument("--time-scale", type=_positive, default=1.0, metavar="F",
+                    help="the clip's motion is slowed F times (slow-motion export, e.g. 4 for "
+                         "120 fps played at 30); results are given in real time")
 
     rep = sub.add_parser("report", help="re-render the report of a saved result (no pose)")
     rep.add_argument("result_dir")
@@ -181,7 +184,8 @@ def _cmd_analyze(args, bars) -> int:
     result = analyze(args.videos, out, views=args.view, height_cm=args.height_cm,
                      speed_kmh=args.speed_kmh, runner_name=args.name, notes=args.notes,
                      workers=args.workers, render=not args.no_render, slowmo_factor=args.slowmo,
-                     page_size=args.page, use_cache=not args.no_cache, progress=bars)
+                     page_size=args.page, use_cache=not args.no_cache, progress=bars,
+                     time_scale=args.time_scale)
     bars.close()
     print_summary(result)
     print(f"\nResults in {result.out_dir}/ ({time.perf_counter() - t0:.1f} s)")

@@ -29,3 +29,11 @@ class NotRunningError(GaitVisionError):
 
 class ModelError(GaitVisionError):
     """A pose model is missing or does not match the registry."""
+
+
+class SlowMotionError(NotRunningError):
+    """The clip is a run played slower than real time (a slow-motion export)."""
+
+    def __init__(self, message: str, factor: float) -> None:
+        super().__init__(message)
+        self.factor = factor

@@ -33,12 +33,14 @@ from pathlib import Path
 
 from gaitvision.errors import GaitVisionError
 from gaitvision.kinematics import GaitAnalysis, analyze_gait
+from gaitvision.kinematics.gating import SlowedClipDetector, retime_track
 from gaitvision.pose.estimate import estimate_pose
 from gaitvision.pose.product import CLEANED_FILE, LABELLED_FILE, PoseProduct
 from gaitvision.pose.track import PoseTrack
 from gaitvision.pose.tracking import label_track, make_product
 from gaitvision.progress import ProgressCallback, report, scaled
 from gaitvision.settings import AnalysisSettings
+from gaitvision.video.ingest import slowed_by_metadata
 
 RESULT_SCHEMA = "gaitvision.result/1"
 
@@ -92,6 +94,7 @@ def analyze(
     use_cache: bool = True,
     settings: AnalysisSettings | None = None,
     progress: ProgressCallback | None = None,
+    time_scale: float = 1.0,
 ) -> AnalysisResult:
     """Analyse one clip, or a side and a rear clip of the same run.
 
@@ -126,6 +129,11 @@ def analyze(
         package's); recorded in every ``metrics.json``.
     progress : callable, optional
         ``progress(stage, fraction)`` with stages decoding, pose, kinematics, rendering.
+    time_scale : float
+        The clips' motion is slowed this many times (a phone's slow-motion export: 4 for
+        120 fps played at 30); frame times are divided by it, so every result is in real
+        time. A clip that looks slowed while this is 1 is refused with the likely factor
+        (:class:`~gaitvision.kinematics.gating.SlowedClipDetector`).
 
     Returns
     -------
@@ -137,6 +145,7 @@ def analyze(
         Bad input (one-line message); nothing is written.
     """
     videos = [Path(v) for v in videos]
+    out_dir = Path(out_dir)
     if not 1 <= len(videos) <= 2:
         raise GaitVisionError("give one clip, or a side clip and a rear clip of the same run.")
     views = list(views) if views is not None else [None] * len(videos)
@@ -149,7 +158,11 @@ def analyze(
         step = scaled(progress, k / n, (k + 1) / n)
         raw = estimate_pose(video, workers=workers, use_cache=use_cache,
                             settings=settings.pose_stage.pose, progress=step)
-        product = make_product(label_track(raw, view=view), settings.pose_stage)
+        raw = retime_track(raw, time_scale)
+        labelled = label_track(raw, view=view)
+        SlowedClipDetector().check(
+            labelled, slowed_by_metadata(raw.video) if time_scale == 1.0 else None)
+        product = make_product(labelled, settings.pose_stage)
         folder = _folder_for(product.view.view)
         if any(r.view == folder for r in results):
             raise GaitVisionError(
@@ -158,6 +171,8 @@ def analyze(
             )
         report(progress, "kinematics", k / n)
         analysis = _kinematics(product, settings, height_cm, speed_kmh, step)
+        if time_scale != 1.0:
+            analysis.video["time_scale"] = float(time_scale)
         if clip_names is not None and k < len(clip_names) and clip_names[k]:
             analysis.video["name"] = Path(str(clip_names[k])).name
         results.append(ViewResult(folder, str(video.resolve()), product, analysis))

@@ -9,9 +9,10 @@ from rich.table import Table
 
 from gaitvision.kinematics import GaitAnalysis, round_metric
 
-_FLAG_STYLE = {"within": "green", "outside": "bold yellow", "no_norm": "dim", "insufficient": "red"}
+_FLAG_STYLE = {"within": "green", "outside": "bold yellow", "no_norm": "dim", "insufficient": "red",
+               "unreliable": "red"}
 _FLAG_TEXT = {"within": "within", "outside": "outside", "no_norm": "no norm",
-              "insufficient": "too few data"}
+              "insufficient": "too few data", "unreliable": "unreliable"}
 
 
 def _cell(stats, unit: str) -> str:

@@ -177,12 +177,10 @@ class GaitAnalysis:
         return [s for s in self.strides if s.side == side and s.excluded is None]
 
     def representative_stride(self, side: str) -> StrideRecord | None:
-        """The side's stride whose duration is closest to the median (for loops, key frames)."""
-        strides = self.included(side)
-        if not strides:
-            return None
-        med = float(np.median([s.duration_s for s in strides]))
-        return min(strides, key=lambda s: abs(s.duration_s - med))
+        """The side's included stride closest to its median values (for loops, key frames)."""
+        from gaitvision.kinematics.plausibility import representative_stride
+
+        return representative_stride(self.strides, side)
 
     def stride_at(self, time_s: float, side: str) -> StrideRecord | None:
         """The side's stride containing ``time_s`` (for a live read-out), if any."""

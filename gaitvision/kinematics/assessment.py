@@ -2,15 +2,18 @@
 
 Every number a coach reads comes with what limits it: how many strides, how well each
 leg was seen, whether the camera looked tilted, which values the view cannot give. The
-summaries hold a finding per metric, against the reference values of
-``running-metrics.md`` (:mod:`.reference`) where the literature gives them.
+summaries hold a finding per metric, against the reference values of the project's
+metric reference (``docs/metrics.md``, :mod:`.reference`) where the literature gives
+them. A summary whose strides disagree more than runners' strides do, or that rests on
+too few strides that passed the plausibility checks (:mod:`.plausibility`), is flagged
+``unreliable`` (:class:`Reliability`): no verdict, no finding, and the reason said.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from gaitvision.kinematics.analysis import Quality, StrideRecord
+from gaitvision.kinematics.analysis import MetricSummary, Quality, StrideRecord
 from gaitvision.kinematics.rear import TILT_DEG, innermost_wrist
 from gaitvision.kinematics.reference import (
     MIN_STRIDES,
@@ -86,9 +89,14 @@ def assess_quality(track: PoseTrack, seq: Sequence, vis: dict, roll: float, view
 
 def exclude_irregular(strides: list[StrideRecord], q: Quality,
                        stride_tol: float = 0.1, contact_tol: float = 0.3) -> None:
-    """Leave out strides whose timing is far from the side's median (a missed event)."""
+    """Leave out strides whose timing is far from the side's median (a missed event).
+
+    Strides already excluded (by a plausibility gate) keep their reason and do not
+    count in the medians.
+    """
+    n_before = sum(r.excluded is not None for r in strides)
     for side in SIDES:
-        recs = [r for r in strides if r.side == side]
+        recs = [r for r in strides if r.side == side and r.excluded is None]
         if len(recs) < 3:
             continue
         d = np.median([r.duration_s for r in recs])
@@ -99,8 +107,8 @@ def exclude_irregular(strides: list[StrideRecord], q: Quality,
             elif abs(r.metrics["contact_time_ms"] / c - 1) > contact_tol:
                 r.excluded = (f"contact time {r.metrics['contact_time_ms']:.0f} ms vs median "
                               f"{c:.0f}")
-    n_ex = sum(r.excluded is not None for r in strides)
-    q.excluded_strides = n_ex
+    q.excluded_strides = sum(r.excluded is not None for r in strides)
+    n_ex = q.excluded_strides - n_before
     q.strides_left = sum(r.side == "left" and r.excluded is None for r in strides)
     q.strides_right = sum(r.side == "right" and r.excluded is None for r in strides)
     q.too_few_strides = min(q.strides_left, q.strides_right) < MIN_STRIDES
@@ -129,37 +137,137 @@ def summaries(strides: list[StrideRecord], view: str, q: Quality, roll: float,
                     if s.side == f and s.excluded is None] for f in SIDES}
         if not any(np.isfinite(v).any() for v in vals.values() if v):
             continue
-        extra = ""
-        if name == "foot_strike_angle_deg":
-            classes = [strike_class(v) for f in SIDES for v in vals[f] if np.isfinite(v)]
-            if classes:
-                top = max(set(classes), key=classes.count)
-                extra = f"mostly {top} strikes ({classes.count(top)} of {len(classes)} strides)"
-        if name == "tibia_angle_ic_deg":
-            allv = [v for f in SIDES for v in vals[f] if np.isfinite(v)]
-            if allv:
-                lean = np.mean(allv)
-                extra = ("the shank leans forward at landing, the ankle ahead of the knee"
-                         if lean > 3 else "the shank lands about vertical" if lean > -3
-                         else "the ankle lands behind the knee")
-        if name == "step_time_ms" and q.hidden_leg:
-            extra = (f"the {q.hidden_leg} foot's contacts were placed half a stride after the "
-                     "other's, so the left-right difference is assumed, not measured")
-        if name == "pelvic_drop_peak_deg":
-            extra = ("a lower bound: the pose model's hip points under-read pelvic tilt "
-                     "(1.6-2.8 deg for a true 5 deg drop in our rendered test)")
-        if name == "arm_crossover_shoulder_widths":
-            extra = ("from the strides where the wrist was seen at its innermost point (from "
-                     "behind, a wrist crossing in front of the torso is hidden)")
-        if name == "step_width_leg_lengths":
-            allv = [v for f in SIDES for v in vals[f] if np.isfinite(v)]
-            if allv:
-                k = sum(v < 0 for v in allv)
-                extra = f"the foot landed across the midline in {k} of {len(allv)} strides"
+        extra = _extra_words(name, vals, q)
         out[name] = summarize(name, vals, n, extra, harmonic=(name == "cadence_spm"),
                               means=cadence if name == "cadence_spm" else None)
+        Reliability().judge(out[name], vals, q)
     if view == "rear" and np.isfinite(roll):
         out["camera_roll_deg"] = summarize("camera_roll_deg", {"both": [roll]}, {})
+    _flag_biased_contacts(out, q)
     return out
 
 
+def _extra_words(name: str, vals: dict[str, list[float]], q: Quality) -> str:
+    """What a metric's finding adds in words (strike classes, shank at landing, ...)."""
+    extra = ""
+    if name == "foot_strike_angle_deg":
+        classes = [strike_class(v) for f in SIDES for v in vals[f] if np.isfinite(v)]
+        if classes:
+            top = max(set(classes), key=classes.count)
+            extra = f"mostly {top} strikes ({classes.count(top)} of {len(classes)} strides)"
+    if name == "tibia_angle_ic_deg":
+        allv = [v for f in SIDES for v in vals[f] if np.isfinite(v)]
+        if allv:
+            lean = np.mean(allv)
+            extra = ("the shank leans forward at landing, the ankle ahead of the knee"
+                     if lean > 3 else "the shank lands about vertical" if lean > -3
+                     else "the ankle lands behind the knee")
+    if name == "step_time_ms" and q.hidden_leg:
+        extra = (f"the {q.hidden_leg} foot's contacts were placed half a stride after the "
+                 "other's, so the left-right difference is assumed, not measured")
+    if name == "pelvic_drop_peak_deg":
+        extra = ("a lower bound: the pose model's hip points under-read pelvic tilt "
+                 "(1.6-2.8 deg for a true 5 deg drop on a rendered runner of known truth)")
+    if name == "arm_crossover_shoulder_widths":
+        extra = ("from the strides where the wrist was seen at its innermost point (from "
+                 "behind, a wrist crossing in front of the torso is hidden)")
+    if name == "step_width_leg_lengths":
+        allv = [v for f in SIDES for v in vals[f] if np.isfinite(v)]
+        if allv:
+            k = sum(v < 0 for v in allv)
+            extra = f"the foot landed across the midline in {k} of {len(allv)} strides"
+    return extra
+
+
+#: Metrics that rest on the contacts' exact timing.
+CONTACT_TIMING = ("contact_time_ms", "flight_time_ms", "duty_factor_pct")
+
+
+def _flag_biased_contacts(out: dict, q: Quality) -> None:
+    """A clip kept as a run although its contacts cover half the stride or more (the
+    body's motion showed a run, :class:`~.gating.PelvisPhase`): the contacts' timing is
+    biased, so the metrics resting on it are unreliable."""
+    duty = out.get("duty_factor_pct")
+    if duty is None or duty.both is None or duty.both.median < 50.0:
+        return
+    why = (f"contacts cover {duty.both.median:.0f} % of the stride, a walk's share, in a clip "
+           "whose body motion is a run's: the feet's contacts could not be timed within a "
+           "frame (small or blurred feet)")
+    for name in CONTACT_TIMING:
+        if name in out and out[name].flag != "unreliable":
+            mark_unreliable(out[name], why, q)
+
+
+
+
+class Reliability:
+    """Flags a summary ``unreliable`` when its strides cannot support a verdict.
+
+    Two reasons: the stride-to-stride spread (SD over both sides' included strides) is
+    beyond what runners show on a treadmill, or fewer than ``min_strides`` strides
+    passed the plausibility checks. Within-runner stride-to-stride variability of
+    treadmill running is small: a few degrees for joint angles at an event, well under
+    10 ms for contact time at a steady speed (see ``docs/metrics.md``); the limits below
+    are about twice to three times that plus a frame of timing at 30 fps, so that only
+    a measurement that cannot be trusted is caught (e.g. knee flexion at contact SD
+    above 8 deg, issue 11). An unreliable summary keeps its numbers, loses its
+    within/outside flag and its finding, and the quality notes say why.
+
+    Parameters
+    ----------
+    spread_limits : dict of str to float, optional
+        Largest SD per metric NAME (metric units); default :attr:`SPREAD_LIMITS`.
+    min_strides : int
+        Fewest included strides (both sides together) for a verdict.
+    """
+
+    SPREAD_LIMITS = {
+        "cadence_spm": 12.0, "step_time_ms": 40.0, "contact_time_ms": 45.0,
+        "flight_time_ms": 45.0, "duty_factor_pct": 7.0, "knee_flexion_ic_deg": 8.0,
+        "knee_flexion_stance_peak_deg": 8.0, "hip_extension_peak_deg": 8.0,
+        "hip_extension_vs_trunk_peak_deg": 8.0, "tibia_angle_ic_deg": 8.0,
+        "overstride_leg_lengths": 0.08, "overstride_cm": 7.0, "foot_strike_angle_deg": 10.0,
+        "trunk_lean_deg": 5.0, "vertical_oscillation_leg_lengths": 0.04,
+        "vertical_oscillation_cm": 3.5, "pelvic_drop_peak_deg": 5.0,
+        "arm_crossover_shoulder_widths": 0.25, "step_width_leg_lengths": 0.1,
+    }
+
+    def __init__(self, spread_limits: dict[str, float] | None = None,
+                 min_strides: int = 5) -> None:
+        self.spread_limits = dict(self.SPREAD_LIMITS if spread_limits is None else spread_limits)
+        self.min_strides = min_strides
+
+    def reason(self, name: str, unit: str, values: list[float]) -> str | None:
+        """Why a summary of these per-stride values is unreliable, or None."""
+        v = np.asarray([x for x in values if x is not None], float)
+        v = v[np.isfinite(v)]
+        if v.size < self.min_strides:
+            return (f"only {v.size} strides passed the plausibility checks "
+                    f"({self.min_strides} needed for a verdict)")
+        limit = self.spread_limits.get(name)
+        sd = float(np.std(v, ddof=1))
+        if limit is not None and sd > limit:
+            return (f"it varies by SD {sd:.3g} {unit} from stride to stride, more than a "
+                    f"runner's strides do (over {limit:g} {unit}): the keypoints are not "
+                    "reliable enough here")
+        return None
+
+    def judge(self, summary: MetricSummary, values: dict[str, list[float]],
+              q: Quality) -> None:
+        """Flag ``summary`` unreliable (in place) when :meth:`reason` finds a reason."""
+        if summary.name == "camera_roll_deg":
+            return
+        pooled = [x for k in ("left", "right", "both") for x in values.get(k, [])]
+        why = self.reason(summary.name, summary.unit, pooled)
+        if why is None:
+            return
+        mark_unreliable(summary, why, q)
+
+
+def mark_unreliable(summary: MetricSummary, why: str, q: Quality) -> None:
+    """Set ``summary`` to ``unreliable`` with ``why`` as its finding and a quality note."""
+    summary.flag = "unreliable"
+    summary.flags = {k: "unreliable" for k in summary.flags}
+    summary.finding = f"{summary.label}: not reliable in this clip, no verdict: {why}."
+    q.notes.append(f"{summary.label.lower()}: not reliable in this clip ({why}); no verdict "
+                   "is given")

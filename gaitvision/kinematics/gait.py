@@ -27,6 +27,7 @@ from gaitvision.kinematics.assessment import (
     exclude_irregular,
     summaries,
 )
+from gaitvision.kinematics.camera import SideOnCheck
 from gaitvision.kinematics.curves import normalised_curves
 from gaitvision.kinematics.events import ContactParams
 from gaitvision.kinematics.gating import (
@@ -36,6 +37,7 @@ from gaitvision.kinematics.gating import (
     on_treadmill,
 )
 from gaitvision.kinematics.geometry import LEG_POINTS, body_frame
+from gaitvision.kinematics.plausibility import StrideGates
 from gaitvision.kinematics.rear import image_pelvis
 from gaitvision.kinematics.sequence import (
     Sequence,
@@ -124,18 +126,22 @@ def analyze_gait(pose: PoseProduct | PoseTrack, *, raw: PoseTrack | None = None,
     seq = build_sequence(contacts, vis, sequence_params, hidden=v.hidden_leg(vis),
                          stride_s=stride_s)
     report(progress, "kinematics", 0.4)
-    _gate_walking(seq, None if treadmill else froude_number(bf0, leg_m), leg_m, track, on_walking)
+    _gate_walking(seq, None if treadmill else froude_number(bf0, leg_m), leg_m, track, on_walking,
+                  bf0)
     roll, use_roll = v.camera_roll(labelled, track, seq)
     bf = body_frame(track.times, track.xy, track.visibility, track.frame_size, est.view,
                     est.direction, use_roll)
     series = v.series(bf)
     v.use_hip_centre(bf, series, track, hip_centre)
     quality = _quality(track, seq, vis, roll, v, treadmill)
-    if v.name == "rear" and not seq.walking:  # issue 12: the pelvis from the image
+    if v.name == "rear" and not seq.walking:  # the pelvis from the image (docs/pelvis-arms-front.md)
         quality.notes.append(image_pelvis(track, series, seq.stride_s))
-    strides = [] if seq.walking else _strides(v, bf, series, seq, track, height_cm, quality)
+    strides = [] if seq.walking else _strides(v, bf, series, seq, track, height_cm, quality,
+                                              treadmill)
     report(progress, "kinematics", 0.8)
     summary = {} if seq.walking else summaries(strides, v.name, quality, roll, v.cadence(seq))
+    if v.name == "side":
+        SideOnCheck().apply(track.xy, track.visibility, roll, quality, summary)
     kept = [s for s, r in zip(seq.strides, strides) if r.excluded is None]
     curves = Curves() if seq.walking else normalised_curves(bf, series, kept, v.name)
     v.finish_series(series)
@@ -163,10 +169,11 @@ def _as_product(pose: PoseProduct | PoseTrack, raw: PoseTrack | None, view: str 
 
 
 def _gate_walking(seq: Sequence, froude: float | None, leg_m: float, track: PoseTrack,
-                  on_walking: str) -> None:
-    """Mark (or refuse) a walk, or a clip with no steady gait."""
+                  on_walking: str, bf0=None) -> None:
+    """Mark (or refuse) a walk, or a clip with no steady gait (``bf0``: the body frame
+    whose pelvis motion can overrule a walk's duty factor, :class:`~.gating.PelvisPhase`)."""
     seen_s = float(np.sum(np.diff(track.times)[track.detected[1:]]))
-    reason = not_running_reason(seq, froude, leg_m, seen_s)
+    reason = not_running_reason(seq, froude, leg_m, seen_s, bf0)
     if reason is None:
         return
     seq.walking = True
@@ -198,8 +205,10 @@ def _quality(track: PoseTrack, seq: Sequence, vis: dict, roll: float, view: Side
 
 
 def _strides(view: SideView, bf, series: dict, seq: Sequence, track: PoseTrack,
-             height_cm: float | None, quality: Quality) -> list[StrideRecord]:
-    """Per-stride records with every metric of the view; irregular strides excluded."""
+             height_cm: float | None, quality: Quality,
+             treadmill: bool = True) -> list[StrideRecord]:
+    """Per-stride records with every metric of the view; implausible strides
+    (:mod:`.plausibility`) and irregular ones excluded."""
     leg_cm = LEG_PER_HEIGHT * height_cm if height_cm else None
     strides, count = [], {f: 0 for f in SIDES}
     for s in seq.strides:
@@ -207,6 +216,7 @@ def _strides(view: SideView, bf, series: dict, seq: Sequence, track: PoseTrack,
         rec.mid_s = view.midstance(bf, s)
         count[s.foot] += 1
         strides.append(rec)
+    StrideGates().apply(strides, bf, quality, view.name, treadmill)
     exclude_irregular(strides, quality)
     view.quality_notes(bf, series, seq, quality)
     return strides

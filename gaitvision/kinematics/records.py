@@ -14,7 +14,7 @@ import numpy as np
 
 N_CURVE = 101  #: samples of a normalised curve, 0..100 % of the gait cycle
 SIDES = ("left", "right")
-FLAGS = ("within", "outside", "no_norm", "insufficient")
+FLAGS = ("within", "outside", "no_norm", "insufficient", "unreliable")
 
 
 def unit_decimals(unit: str) -> int:

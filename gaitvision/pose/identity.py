@@ -3,7 +3,7 @@
 BlazePose names landmarks by the subject's own left and right. In side view the far
 leg is often hidden and the model can swap the legs for a few frames; in rear view,
 with the face hidden, it can take the back for the front and swap every left/right
-label (mediapipe issue 3500; ``docs/metrics.md``, rear view).
+label (mediapipe issue 3500; ``docs/metrics.md``, "Rear and front view").
 
 Side view: each leg pair (knee, ankle, heel, toe) is checked for short runs where
 both points jump into each other's place and back (:func:`swap_states`); exchanging

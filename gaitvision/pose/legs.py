@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from gaitvision.landmarks import ANKLE, HEEL, KNEE, TOE, leg_length_px
+from gaitvision.landmarks import ANKLE, HEEL, HIP, KNEE, TOE, leg_length_px
 from gaitvision.pose.cleaning import bridge_glitches
 from gaitvision.pose.track import PoseTrack
 
@@ -116,3 +116,85 @@ def bridge_leg_glitches(ev_track: PoseTrack, glitch_legs: float = 0.25) -> tuple
         return ev_track, 0
     points = _L + _R
     return bridge_glitches(ev_track, points, glitch_legs * leg)
+
+
+# ------------------------------------------------------------------ whole-leg identity
+def _seg(xy: np.ndarray, a: int, b: int) -> np.ndarray:
+    return np.linalg.norm(xy[:, b] - xy[:, a], axis=1)
+
+
+def _chain_cost(xy: np.ndarray, knees: tuple[int, int], med: dict) -> tuple[np.ndarray, np.ndarray]:
+    """Per frame: summed and largest relative deviation of the thighs and shanks from
+    their medians when the left and right legs use knees ``knees``."""
+    devs = []
+    for side, knee in zip(("left", "right"), knees):
+        devs.append(np.abs(_seg(xy, HIP[side], knee) / med[("thigh", side)] - 1))
+        devs.append(np.abs(_seg(xy, knee, ANKLE[side]) / med[("shank", side)] - 1))
+    d = np.stack(devs, axis=1)
+    return np.nansum(d, axis=1), np.nanmax(np.where(np.isfinite(d), d, 0.0), axis=1)
+
+
+def _continuity_gain(xy: np.ndarray, points_l: list[int], points_r: list[int]) -> np.ndarray:
+    """Per frame: how much exchanging these points' labels in that frame alone shortens
+    their travel from the previous frame (positive: the exchange is more continuous)."""
+    a, b = xy[:, points_l].reshape(len(xy), -1), xy[:, points_r].reshape(len(xy), -1)
+    keep = np.linalg.norm(a[1:] - a[:-1], axis=1) + np.linalg.norm(b[1:] - b[:-1], axis=1)
+    cross = np.linalg.norm(b[1:] - a[:-1], axis=1) + np.linalg.norm(a[1:] - b[:-1], axis=1)
+    return np.concatenate([[0.0], np.nan_to_num(keep - cross)])
+
+
+class MixedLegRelabeller:
+    """Hip, knee, ankle, heel and toe of one leg labelled together (side view).
+
+    The pose model can put one leg's knee with the other leg's ankle and foot: each
+    landmark pair is then labelled right on its own, but the chain hip-knee-ankle joins
+    the two legs, and the angles of that frame (knee flexion, tibia) are those of no
+    leg. Bones keep their length: in such a frame the thighs and shanks are far from
+    their lengths over the clip, and become normal when the knees are exchanged. Where
+    exchanging the knees brings every thigh and shank within ``tol`` of its median,
+    and lowers their summed deviation by at least ``margin``, the frame is relabelled:
+    the knees are exchanged, or the ankle, heel and toe, whichever keeps the points on
+    a more continuous path from the previous frame.
+
+    Parameters
+    ----------
+    tol : float
+        Largest relative segment-length deviation of an accepted relabelling.
+    margin : float
+        Least improvement of the summed relative deviation (four segments).
+    """
+
+    def __init__(self, tol: float = 0.25, margin: float = 0.4) -> None:
+        self.tol = tol
+        self.margin = margin
+
+    def states(self, xy: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Frames (bool, T) whose knees, and whose feet, are to be exchanged."""
+        with np.errstate(invalid="ignore", divide="ignore"):
+            med = {}
+            for side in ("left", "right"):
+                med[("thigh", side)] = np.nanmedian(_seg(xy, HIP[side], KNEE[side]))
+                med[("shank", side)] = np.nanmedian(_seg(xy, KNEE[side], ANKLE[side]))
+            cost0, worst0 = _chain_cost(xy, (KNEE["left"], KNEE["right"]), med)
+            cost1, worst1 = _chain_cost(xy, (KNEE["right"], KNEE["left"]), med)
+        mixed = (worst0 > self.tol) & (worst1 <= self.tol) & (cost1 < cost0 - self.margin)
+        knee_gain = _continuity_gain(xy, [KNEE["left"]], [KNEE["right"]])
+        foot_gain = _continuity_gain(xy, _L[1:], _R[1:])
+        knees = mixed & (knee_gain >= foot_gain)
+        return knees, mixed & ~knees
+
+    def apply(self, track: PoseTrack) -> tuple[PoseTrack, int]:
+        """A relabelled copy of ``track`` and the number of frames relabelled."""
+        knees, feet = self.states(track.xy)
+        n = int(knees.sum() + feet.sum())
+        if n == 0:
+            return track, 0
+        out = track.copy()
+        for arr in (out.xy, out.visibility, out.z, out.world):
+            for mask, pts_l, pts_r in ((knees, [KNEE["left"]], [KNEE["right"]]),
+                                       (feet, _L[1:], _R[1:])):
+                sub = arr[mask]
+                left, right = sub[:, pts_l].copy(), sub[:, pts_r].copy()
+                sub[:, pts_l], sub[:, pts_r] = right, left
+                arr[mask] = sub
+        return out, n

@@ -15,7 +15,7 @@ from gaitvision.pose.blazepose import PoseSettings
 from gaitvision.pose.cleaning import clean_track
 from gaitvision.pose.estimate import estimate_pose
 from gaitvision.pose.identity import correct_front_back_flips, correct_leg_swaps
-from gaitvision.pose.legs import bridge_leg_glitches, repair_leg_swaps
+from gaitvision.pose.legs import MixedLegRelabeller, bridge_leg_glitches, repair_leg_swaps
 from gaitvision.pose.product import LabelSettings, PoseProduct, PoseStageSettings
 from gaitvision.pose.subject import keep_main_subject
 from gaitvision.pose.track import CleaningReport, PoseTrack, ViewEstimate
@@ -89,6 +89,8 @@ def finish_labels(track: PoseTrack, labels: LabelSettings | None = None, *,
     n_unswapped = 0
     if est.view == "side":
         track, _, n_unswapped = repair_leg_swaps(track, track)
+        track, n_mixed = MixedLegRelabeller().apply(track)
+        n_unswapped += n_mixed
     track, n_glitches = bridge_leg_glitches(track, labels.glitch_legs)
     track = track.copy()
     track.view = est

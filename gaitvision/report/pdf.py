@@ -44,6 +44,7 @@ from gaitvision.kinematics.analysis import GaitAnalysis, MetricSummary, Quality,
 from gaitvision.report import charts
 from gaitvision.report.pdf_sections import (
     clip_name,
+    esc,
     findings_section,
     keyframes_section,
     paragraph_styles,
@@ -212,6 +213,10 @@ def render_pdf(views: list[tuple[GaitAnalysis, Path]], out_pdf: str | os.PathLik
     slots: list[tuple[_Slot, bytes]] = []
     story: list = []
     story += session_section(views, session, st)
+    for a, _ in views:  # "check my setup", measured from the clip (kinematics/camera.py)
+        setup = next((n for n in a.quality.notes if n.startswith("check my setup")), None)
+        if setup:
+            story.append(Paragraph(esc(f"{a.view.capitalize()} view, {setup}."), st["body"]))
     story += plain_pdf_section(views, st)  # coach (issue 15): the plain summary on top
     story += findings_section(views, st)
     for a, _ in views:

@@ -25,9 +25,10 @@ from gaitvision.report import style
 from gaitvision.report.keyframes import PHASE_TEXT
 
 FLAG_TEXT = {"within": "within", "outside": "outside", "no_norm": "no norm",
-             "insufficient": "no data"}
+             "insufficient": "no data", "unreliable": "unreliable"}
 FLAG_COLOUR = {"within": colors.HexColor("#009e73"), "outside": colors.HexColor("#d55e00"),
-               "no_norm": colors.HexColor("#666666"), "insufficient": colors.HexColor("#999999")}
+               "no_norm": colors.HexColor("#666666"), "insufficient": colors.HexColor("#999999"),
+               "unreliable": colors.HexColor("#999999")}
 
 #: Order in which metrics are listed and considered for the findings; metrics whose
 #: finding matters most to a coach (evidence of injury links first): the registry's.
@@ -206,7 +207,7 @@ def pick_findings(views, n_max: int = 5) -> list[tuple[str, MetricSummary]]:
     cands = []
     for a, _ in views:
         for name, m in a.summary.items():
-            if not m.finding or m.flag == "insufficient":
+            if not m.finding or m.flag in ("insufficient", "unreliable"):
                 continue
             rank = IMPORTANCE.index(name) if name in IMPORTANCE else len(IMPORTANCE)
             asym = _asym_pct(m)

@@ -204,6 +204,7 @@ def render_videos(analysis: GaitAnalysis, track: PoseTrack, video_path, view_dir
     for sh in shots:
         shot_rows.setdefault(sh.row, []).append(sh)
     row_of = {int(fi): i for i, fi in enumerate(track.frame_index)}
+    time_scale = float(analysis.video.get("time_scale") or 1.0)
     n_expected = max(1, int(analysis.video.get("n_frames") or track.n_frames))
     result = ViewRender(fps=fps, slowmo_fps=fps * slowmo_factor)
     lo, hi = progress_span
@@ -216,11 +217,12 @@ def render_videos(analysis: GaitAnalysis, track: PoseTrack, video_path, view_dir
         for k, fr in enumerate(iter_frames(video_path, max_side=max_side)):
             img = _frame_image(fr.image, out_w, out_h)
             row = row_of.get(fr.index)
+            t = fr.time_s / time_scale  # analysis times are real time (slowed clips)
             if row is not None:
-                _capture(ann, img, row, fr.time_s, shot_rows.get(row, []), loops,
+                _capture(ann, img, row, t, shot_rows.get(row, []), loops,
                          track.xy[row] * scale, slowmo_factor, (out_w, out_h))
-            ann.draw_frame(img, row, fr.time_s)
-            writer.write(img, fr.time_s)
+            ann.draw_frame(img, row, t)
+            writer.write(img, t)
             if k % 10 == 0:
                 report(progress, stage, lo + (hi - lo) * 0.95 * min(1.0, k / n_expected))
         result.frames = writer.n_frames

@@ -51,6 +51,10 @@ class VideoInfo:
         The rate the container advertises (slow-motion files often say 30).
     variable_frame_rate : bool
         True when frame intervals vary by more than 10 %.
+    capture_fps : float or None
+        The capture rate the phone wrote into the file's metadata, when it did (e.g.
+        Android's ``com.android.capture.fps``): a slow-motion export stored at 30 fps
+        says 120 or 240 here (:func:`slowed_by_metadata`).
     """
 
     path: str
@@ -64,6 +68,7 @@ class VideoInfo:
     fps: float
     fps_nominal: float
     variable_frame_rate: bool
+    capture_fps: float | None = None
 
     def to_dict(self) -> dict:
         """Plain-JSON form."""
@@ -72,7 +77,7 @@ class VideoInfo:
     @classmethod
     def from_dict(cls, data: dict) -> VideoInfo:
         """Inverse of :meth:`to_dict`."""
-        return cls(**{k: data[k] for k in cls.__dataclass_fields__})
+        return cls(**{k: data[k] for k in cls.__dataclass_fields__ if k in data})
 
 
 @dataclass
@@ -266,6 +271,38 @@ def read_frame_times(path: str | os.PathLike) -> np.ndarray:
     return np.sort(np.asarray(pts, dtype=float)) * tb - t0
 
 
+#: Metadata keys where phones write the capture rate of a (slow-motion) recording.
+CAPTURE_FPS_KEYS = ("com.android.capture.fps", "com.apple.quicktime.capture-fps",
+                    "com.apple.quicktime.camera.capture-fps", "capture_fps", "capture-fps")
+
+
+def capture_fps_tag(container, stream) -> float | None:
+    """Capture rate from the container's or stream's metadata tags, if a phone wrote one."""
+    for tags in (stream.metadata, container.metadata):
+        for key, value in tags.items():
+            if key.lower() in CAPTURE_FPS_KEYS:
+                try:
+                    fps = float(str(value).strip())
+                except ValueError:
+                    continue
+                if 1.0 < fps < 2000.0:
+                    return fps
+    return None
+
+
+def slowed_by_metadata(info: VideoInfo) -> float | None:
+    """How many times slower than real time the file plays, from its capture-rate tag.
+
+    A phone's slow-motion export records at 120/240 fps and stores the frames at 30 fps:
+    the tag says 240 while the timestamps say 30, so the motion plays 8x slower. None
+    when no tag or when the file plays at its capture rate.
+    """
+    if not info.capture_fps or not info.fps:
+        return None
+    factor = info.capture_fps / info.fps
+    return round(factor, 2) if factor > 1.2 else None
+
+
 def probe_video(path: str | os.PathLike, *, hash_content: bool = True) -> VideoInfo:
     """Read a clip's metadata and measure its real frame rate from timestamps.
 
@@ -323,6 +360,7 @@ def probe_video(path: str | os.PathLike, *, hash_content: bool = True) -> VideoI
             fps=round(fps, 3),
             fps_nominal=float(stream.average_rate or 0),
             variable_frame_rate=vfr,
+            capture_fps=capture_fps_tag(container, stream),
         )
     finally:
         container.close()
