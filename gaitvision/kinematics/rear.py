@@ -1,6 +1,6 @@
 """Rear-view (frontal) metrics of each stride, and the camera's roll.
 
-Definitions follow ``running-metrics.md`` ("Rear view"):
+Definitions follow ``docs/metrics.md`` ("Rear and front view (frontal)"):
 
 - contralateral pelvic drop: the hip line vs horizontal at its deepest in each stance,
   + when the swing side is lower, keyed by the stance side (Bramah 2018; 2D

@@ -1,6 +1,6 @@
 """Side-view (sagittal) metrics of each stride.
 
-Definitions and sources are those of ``running-metrics.md`` ("Side view") and are
+Definitions and sources are those of ``docs/metrics.md`` ("Side view (sagittal)") and are
 repeated in :mod:`gaitvision.kinematics.reference`; sign conventions are those of
 :mod:`gaitvision.kinematics.geometry`. Values at an event are taken at the event's
 sub-frame time, interpolated between the frames either side (a line along the approach

@@ -9,7 +9,7 @@ Every value is given in up to three ways, named in the JSON:
   what a perfect 2D keypoint detector would give (perspective included). Only for the
   metrics of the clip's own view (side metrics in a side clip, rear ones in a rear clip).
 
-Definitions follow the project's metric reference (docs: running-metrics.md); see
+Definitions follow the project's metric reference (docs/metrics.md); see
 ``DEFINITIONS`` below, which is also written into every truth file.
 """
 
