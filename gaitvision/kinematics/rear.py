@@ -27,8 +27,9 @@ import numpy as np
 
 from gaitvision.kinematics.geometry import BodyFrame
 from gaitvision.kinematics.sequence import Stride
-from gaitvision.kinematics.side import at, peak, timing
+from gaitvision.kinematics.side import timing
 from gaitvision.landmarks import HIP, SHOULDER, WRIST
+from gaitvision.signal import at, peak
 
 #: Fewest measured frame steps (fraction) for the image's pelvic motion to be used.
 MIN_IMAGE_COVERAGE = 0.8

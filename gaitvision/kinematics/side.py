@@ -17,54 +17,10 @@ import numpy as np
 from gaitvision.kinematics.geometry import BodyFrame, segment_angle
 from gaitvision.kinematics.sequence import Stride
 from gaitvision.landmarks import ANKLE, HEEL, HIP, KNEE, SHOULDER, SIDES
+from gaitvision.signal import at, peak, span_mean
 
 #: Leg length as a share of body height: thigh 0.245 + leg 0.246 (Winter's anthropometry).
 LEG_PER_HEIGHT = 0.491
-
-
-def at(t: np.ndarray, y: np.ndarray, when: float) -> float:
-    """Linear interpolation of ``y`` at time ``when`` (NaN outside or next to a gap)."""
-    i = int(np.searchsorted(t, when))
-    if i <= 0 or i >= len(t):
-        return float(y[0]) if i == 0 and len(t) and abs(t[0] - when) < 1e-9 else float("nan")
-    y0, y1 = y[i - 1], y[i]
-    if not (np.isfinite(y0) and np.isfinite(y1)):
-        return float("nan")
-    f = (when - t[i - 1]) / (t[i] - t[i - 1])
-    return float(y0 + f * (y1 - y0))
-
-
-def peak(t: np.ndarray, y: np.ndarray, t0: float, t1: float, sign: float = 1.0) -> float:
-    """Largest (``sign`` = -1: smallest) value of ``y`` over [t0, t1], parabola-refined."""
-    sel = np.flatnonzero((t >= t0) & (t <= t1))
-    ends = [at(t, y, t0), at(t, y, t1)]
-    cand = [sign * v for v in ends if np.isfinite(v)]
-    if sel.size:
-        ys = sign * y[sel]
-        if np.isfinite(ys).any():
-            k = int(sel[np.nanargmax(ys)])
-            best = sign * y[k]
-            if 0 < k < len(y) - 1 and np.isfinite(y[k - 1]) and np.isfinite(y[k + 1]):
-                a, b, c = sign * y[k - 1], sign * y[k], sign * y[k + 1]
-                den = a - 2 * b + c
-                if den < 0:
-                    off = 0.5 * (a - c) / den
-                    if abs(off) <= 1 and t0 <= t[k] + off * (t[k + 1] - t[k]) <= t1:
-                        best = b - 0.25 * (a - c) * off
-            cand.append(best)
-    return sign * max(cand) if cand else float("nan")
-
-
-def span_mean(t: np.ndarray, y: np.ndarray, t0: float, t1: float) -> float:
-    """Time-weighted mean of ``y`` over [t0, t1] (trapezoid on the samples inside)."""
-    sel = (t > t0) & (t < t1)
-    tt = np.concatenate([[t0], t[sel], [t1]])
-    yy = np.concatenate([[at(t, y, t0)], y[sel], [at(t, y, t1)]])
-    ok = np.isfinite(yy)
-    if ok.sum() < 2:
-        return float("nan")
-    yy, tt = yy[ok], tt[ok]
-    return float(np.sum(0.5 * (yy[1:] + yy[:-1]) * np.diff(tt)) / (tt[-1] - tt[0]))
 
 
 def midstance(bf: BodyFrame, s: Stride) -> float:
