@@ -40,13 +40,12 @@ import os
 import shutil
 import socket
 import tempfile
-import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from gaitvision.errors import GaitVisionError
-from gaitvision.web.jobqueue import JobQueue
+from gaitvision.web.jobqueue import DispatcherQueue
 from gaitvision.web.store import JobStore, remove_tree
 from gaitvision.web.worker import DEFAULT_ANALYZE, _scrub, analysis_kwargs, headline_metrics
 
@@ -211,7 +210,7 @@ class _InFlight:
     last_progress: tuple = ()
 
 
-class CeleryQueue(JobQueue):
+class CeleryQueue(DispatcherQueue):
     """Publishes jobs to Celery workers and mirrors their progress into the job table.
 
     Parameters
@@ -234,6 +233,8 @@ class CeleryQueue(JobQueue):
         Runs lost to dead workers before the job fails instead of being re-queued.
     """
 
+    thread_name = "gaitvision-celery"
+
     def __init__(self, store: JobStore, broker: str, *, storage: str | None = None,
                  analyze: str = DEFAULT_ANALYZE, analyze_kwargs: dict | None = None,
                  heartbeat_s: float = 5.0, claim_ttl_s: float = 30.0, max_attempts: int = 3,
@@ -245,26 +246,13 @@ class CeleryQueue(JobQueue):
         self.storage = open_storage(storage or store.data_dir)
         self.analyze, self.analyze_kwargs = analyze, dict(analyze_kwargs or {})
         self.heartbeat_s, self.claim_ttl_s = float(heartbeat_s), float(claim_ttl_s)
-        self.max_attempts, self.poll_s = int(max_attempts), float(poll_s)
+        self.max_attempts = int(max_attempts)
+        self._init_dispatcher(poll_s)
         self.app = make_celery(broker)
         self.redis = redis.Redis.from_url(broker)
         self._inflight: dict[str, _InFlight] = {}
-        self._lock = threading.Lock()
-        self._wake = threading.Event()
-        self._stopping = threading.Event()
-        self._thread: threading.Thread | None = None
 
     # -- JobQueue ----------------------------------------------------------------------
-    def start(self) -> None:
-        if self._thread is not None:
-            return
-        self._stopping.clear()
-        self._thread = threading.Thread(target=self._loop, name="gaitvision-celery", daemon=True)
-        self._thread.start()
-
-    def submit(self, job_id: str) -> None:
-        self._wake.set()
-
     def cancel(self, job_id: str) -> None:
         with self._lock:
             item = self._inflight.pop(job_id, None)
@@ -277,11 +265,7 @@ class CeleryQueue(JobQueue):
             log.exception("job %s: could not clean its storage", job_id)
 
     def stop(self) -> None:
-        self._stopping.set()
-        self._wake.set()
-        if self._thread is not None:
-            self._thread.join(timeout=10)
-            self._thread = None
+        self._stop_dispatcher()
         with self._lock:
             inflight, self._inflight = self._inflight, {}
         for job_id, item in inflight.items():
@@ -408,15 +392,9 @@ class CeleryQueue(JobQueue):
         self.storage.delete_run(job_id, run_id)
         log.info("job %s run %s done", job_id, run_id)
 
-    def _loop(self) -> None:
-        while not self._stopping.is_set():
-            try:
-                self._dispatch()
-                self._poll()
-            except Exception:  # noqa: BLE001 - keep the dispatcher alive
-                log.exception("celery dispatcher error")
-            self._wake.wait(self.poll_s)
-            self._wake.clear()
+    def _tick(self) -> None:
+        self._dispatch()
+        self._poll()
 
 
 # ----------------------------------------------------------------------------- batch side

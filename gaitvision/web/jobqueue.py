@@ -44,13 +44,57 @@ class JobQueue(ABC):
         """Stop ``job_id`` if it is running (before it is deleted)."""
 
 
+class DispatcherQueue(JobQueue):
+    """A backend whose dispatcher thread calls :meth:`_tick` every ``poll_s`` seconds
+    (at once after :meth:`submit`); subclasses say what one tick does."""
+
+    thread_name = "gaitvision-jobs"
+
+    def _init_dispatcher(self, poll_s: float) -> None:
+        self.poll_s = float(poll_s)
+        self._lock = threading.Lock()
+        self._wake = threading.Event()
+        self._stopping = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        if self._thread is not None:
+            return
+        self._stopping.clear()
+        self._thread = threading.Thread(target=self._loop, name=self.thread_name, daemon=True)
+        self._thread.start()
+
+    def submit(self, job_id: str) -> None:
+        self._wake.set()
+
+    def _stop_dispatcher(self) -> None:
+        self._stopping.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+            self._thread = None
+
+    @abstractmethod
+    def _tick(self) -> None:
+        """One round of the dispatcher: collect finished jobs, start queued ones."""
+
+    def _loop(self) -> None:
+        while not self._stopping.is_set():
+            try:
+                self._tick()
+            except Exception:  # noqa: BLE001 - keep the dispatcher alive
+                log.exception("%s: dispatcher error", self.thread_name)
+            self._wake.wait(self.poll_s)
+            self._wake.clear()
+
+
 @dataclass
 class _Running:
     process: mp.process.BaseProcess
     run_id: str
 
 
-class LocalProcessQueue(JobQueue):
+class LocalProcessQueue(DispatcherQueue):
     """Runs up to ``workers`` jobs at a time, each in its own process on this machine."""
 
     def __init__(self, store: JobStore, workers: int = 1, analyze: str = DEFAULT_ANALYZE,
@@ -58,25 +102,11 @@ class LocalProcessQueue(JobQueue):
         self.store = store
         self.workers = max(1, int(workers))
         self.analyze = analyze
-        self.poll_s = poll_s
+        self._init_dispatcher(poll_s)
         self._ctx = mp.get_context("spawn")  # no fork of a threaded server
         self._running: dict[str, _Running] = {}
-        self._lock = threading.Lock()
-        self._wake = threading.Event()
-        self._stopping = threading.Event()
-        self._thread: threading.Thread | None = None
 
     # -- JobQueue ----------------------------------------------------------------------
-    def start(self) -> None:
-        if self._thread is not None:
-            return
-        self._stopping.clear()
-        self._thread = threading.Thread(target=self._loop, name="gaitvision-jobs", daemon=True)
-        self._thread.start()
-
-    def submit(self, job_id: str) -> None:
-        self._wake.set()
-
     def cancel(self, job_id: str) -> None:
         with self._lock:
             running = self._running.pop(job_id, None)
@@ -84,11 +114,7 @@ class LocalProcessQueue(JobQueue):
             self._kill(running.process)
 
     def stop(self) -> None:
-        self._stopping.set()
-        self._wake.set()
-        if self._thread is not None:
-            self._thread.join(timeout=10)
-            self._thread = None
+        self._stop_dispatcher()
         with self._lock:
             running, self._running = self._running, {}
         for job_id, item in running.items():
@@ -152,12 +178,6 @@ class LocalProcessQueue(JobQueue):
                 self._running[job.id] = _Running(process, run_id)
             log.info("job %s started in process %s", job.id, process.pid)
 
-    def _loop(self) -> None:
-        while not self._stopping.is_set():
-            try:
-                self._reap()
-                self._fill()
-            except Exception:  # noqa: BLE001 - keep the dispatcher alive
-                log.exception("job dispatcher error")
-            self._wake.wait(self.poll_s)
-            self._wake.clear()
+    def _tick(self) -> None:
+        self._reap()
+        self._fill()
