@@ -214,7 +214,7 @@ def render_videos(analysis: GaitAnalysis, track: PoseTrack, video_path, view_dir
             bw, bh = plan.box[2] - plan.box[0], plan.box[3] - plan.box[1]
             plan.path = view_dir / f"loop_{plan.side}.mp4"
             plan.writer = H264Writer(plan.path, bw, bh, fps * slowmo_factor)
-        for k, fr in enumerate(iter_frames(video_path, max_side=max_side)):
+        for k, fr in enumerate(iter_frames(video_path, max_side=max_side, fast_colour=True)):
             img = _frame_image(fr.image, out_w, out_h)
             row = row_of.get(fr.index)
             t = fr.time_s / time_scale  # analysis times are real time (slowed clips)
