@@ -356,7 +356,7 @@ def save_png(fig: Figure, path: Path) -> Path:
     """Save a figure as PNG at :data:`DPI`, atomically."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.stem}.part.png")
-    fig.savefig(tmp, format="png", dpi=DPI)
+    fig.savefig(tmp, format="png", dpi=DPI, pil_kwargs={"compress_level": 3})  # as stills
     os.replace(tmp, path)
     return path
 
