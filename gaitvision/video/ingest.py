@@ -280,6 +280,19 @@ def read_frame_times(path: str | os.PathLike) -> np.ndarray:
     return np.sort(np.asarray(pts, dtype=float)) * tb - t0
 
 
+def read_keyframe_times(path: str | os.PathLike) -> np.ndarray:
+    """Presentation times of the key frames (where decoding can start after a seek)."""
+    container = _open(path)
+    try:
+        stream = container.streams.video[0]
+        tb = float(stream.time_base)
+        t0 = float(stream.start_time or 0) * tb
+        pts = [p.pts for p in container.demux(stream) if p.is_keyframe and p.pts is not None]
+    finally:
+        container.close()
+    return np.sort(np.asarray(pts, dtype=float)) * tb - t0
+
+
 #: Metadata keys where phones write the capture rate of a (slow-motion) recording.
 CAPTURE_FPS_KEYS = ("com.android.capture.fps", "com.apple.quicktime.capture-fps",
                     "com.apple.quicktime.camera.capture-fps", "capture_fps", "capture-fps")
