@@ -20,6 +20,7 @@ Layout
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import io
 import os
@@ -95,6 +96,23 @@ class ChartSlot(Flowable):
             from reportlab.lib.utils import ImageReader
             self.canv.drawImage(ImageReader(io.BytesIO(self.png)), 0, 0, self.width,
                                 self.height, preserveAspectRatio=True, anchor="c")
+
+
+@contextlib.contextmanager
+def _binary_image_streams():
+    """Embed images as binary streams, not ASCII85 text.
+
+    ReportLab's default ASCII85 step runs in pure Python without its optional C
+    accelerator: 0.7 s of a 1 s report for six key frames, and 25 % more bytes.
+    """
+    from reportlab import rl_config
+
+    saved = rl_config.useA85
+    rl_config.useA85 = 0
+    try:
+        yield
+    finally:
+        rl_config.useA85 = saved
 
 
 def _numbered_canvas(footer: str):
@@ -248,7 +266,8 @@ def render_pdf(views: list[tuple[GaitAnalysis, Path]], out_pdf: str | os.PathLik
                                 topMargin=MARGIN, bottomMargin=MARGIN + 4 * mm,
                                 title="Running form report", author="gaitvision",
                                 subject=", ".join(clip_name(a) for a, _ in views))
-        doc.build(story, canvasmaker=_numbered_canvas(footer))
+        with _binary_image_streams():
+            doc.build(story, canvasmaker=_numbered_canvas(footer))
         if vector and slots:
             _stamp_charts(tmp, slots)
         os.replace(tmp, out_pdf)
