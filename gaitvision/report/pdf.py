@@ -156,7 +156,7 @@ def _chart_pages(a: GaitAnalysis, vdir: Path | None, vector: bool):
     out = []
     for _stem, _lab, fig in charts.figures(a):
         fw, fh = fig.get_size_inches()
-        page = charts.pdf_bytes(charts.freeze_layout(fig)) if vector else None
+        page = charts.pdf_bytes(fig) if vector else None  # laid out as write_charts does
         out.append((fw, fh, page, fig))
     return out
 
