@@ -78,6 +78,7 @@ class ViewRender:
     slowmo_fps: float = 0.0
     loop_frames: dict[str, int] = field(default_factory=dict)
     annotator: Annotator | None = None
+    stills: list[Path] = field(default_factory=list)  # key-frame files, when asked for
 
 
 # --------------------------------------------------------------------------- loops / shots
@@ -179,6 +180,9 @@ def _capture(ann: Annotator, img: np.ndarray, row: int, t: float, shots: list, l
 
 
 # --------------------------------------------------------------------------- segments
+#: Writes key-frame stills: (annotator, shots with their crops) -> files written.
+StillsWriter = Callable[[Annotator, list[KeyFrameShot]], list[Path]]
+
 #: Decoding a frame only to reach a segment's start costs about this fraction of a frame
 #: that is also drawn and encoded (720p: 3 of 23 ms).
 SKIP_COST = 0.15
@@ -204,6 +208,7 @@ class RenderPlan:
     shot_rows: dict[int, list[KeyFrameShot]]
     row_of: dict[int, int]          # source frame index -> track row
     frame_times: np.ndarray         # source seconds of every frame
+    stills: StillsWriter | None = None
 
 
 @dataclass
@@ -215,6 +220,7 @@ class SegmentOutput:
     start_s: Fraction = Fraction(0)  # the part's first frame slot, seconds
     loops: dict[str, tuple[Path, int]] = field(default_factory=dict)
     shots: dict[tuple[str, str], tuple[np.ndarray, tuple]] = field(default_factory=dict)
+    stills: list[Path] = field(default_factory=list)
 
 
 def plan_segments(times: np.ndarray, keyframes: np.ndarray, n: int,
@@ -287,6 +293,9 @@ def render_segment(plan: RenderPlan, start_s: float | None, end_s: float | None,
         out.frames = writer.n_frames
         out.start_s = Fraction(writer.first_pts or 0) / writer.rate
         writer.close()
+        if plan.stills is not None:  # drawn here, in parallel with the other segments
+            out.stills = plan.stills(plan.ann, [sh for sh in plan.shots
+                                                if (sh.side, sh.phase) in out.shots])
         for loop in loops:
             if loop.frames:
                 out.loops[loop.side] = (loop.writer.close(), loop.frames)
@@ -319,7 +328,7 @@ def _render_all(plan: RenderPlan, segments: list, on_frame) -> list[SegmentOutpu
 
 
 def _plan(analysis: GaitAnalysis, track: PoseTrack, video_path, view_dir: Path,
-          slowmo_factor: float, max_side: int) -> RenderPlan:
+          slowmo_factor: float, max_side: int, stills: StillsWriter | None) -> RenderPlan:
     fw, fh = track.frame_size
     scale = max_side / max(fw, fh) if max_side and max(fw, fh) > max_side else 1.0
     size = even_size(int(round(fw * scale / 2) * 2), int(round(fh * scale / 2) * 2))
@@ -335,23 +344,26 @@ def _plan(analysis: GaitAnalysis, track: PoseTrack, video_path, view_dir: Path,
                       max_side=max_side, loops=plan_loops(ann, fps, *size), shots=shots,
                       shot_rows=shot_rows,
                       row_of={int(fi): i for i, fi in enumerate(track.frame_index)},
-                      frame_times=read_frame_times(video_path))
+                      frame_times=read_frame_times(video_path), stills=stills)
 
 
 def render_videos(analysis: GaitAnalysis, track: PoseTrack, video_path, view_dir: Path, *,
                   slowmo_factor: float = 0.25, progress: ProgressCallback | None = None,
                   max_side: int = MAX_SIDE, stage: str = "rendering",
                   progress_span: tuple[float, float] = (0.0, 1.0),
-                  processes: int | None = None) -> ViewRender:
+                  processes: int | None = None, stills: StillsWriter | None = None
+                  ) -> ViewRender:
     """Decode ``video_path`` once; write annotated.mp4, slowmo.mp4 and the loops.
 
     The clip is cut into ``processes`` segments (default: one per core, at most two)
     rendered side by side, whose packets are then joined without re-encoding.
-    Returns the paths and the raw crops for the key frames.
+    ``stills(annotator, shots) -> paths`` writes key-frame stills from the crops, called
+    by each segment for its own shots. Returns the paths and the raw crops for the key
+    frames.
     """
     view_dir = Path(view_dir)
     view_dir.mkdir(parents=True, exist_ok=True)
-    plan = _plan(analysis, track, video_path, view_dir, slowmo_factor, max_side)
+    plan = _plan(analysis, track, video_path, view_dir, slowmo_factor, max_side, stills)
     n = processes or (min(2, os.cpu_count() or 1) if can_fork() else 1)
     keep_whole = [(lp.stride.start_s * plan.time_scale - 0.5 / plan.fps,
                    lp.stride.end_s * plan.time_scale + 0.5 / plan.fps) for lp in plan.loops]
@@ -386,8 +398,12 @@ def _join(plan: RenderPlan, outs: list[SegmentOutput], view_dir: Path) -> ViewRe
     captured: dict[tuple[str, str], tuple] = {}
     for o in outs:
         captured.update(o.shots)
+        result.stills += o.stills
         for side, (path, frames) in o.loops.items():
             result.loops[side], result.loop_frames[side] = path, frames
+    # stills in report order (side, then IC / midstance / TO), whichever segment drew them
+    order = {f"{sh.side}_{sh.phase}": i for i, sh in enumerate(plan.shots)}
+    result.stills.sort(key=lambda path: order.get(path.stem, len(order)))
     result.shots = plan.shots
     for sh in result.shots:
         sh.image, sh.box = captured.get((sh.side, sh.phase), (None, None))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 from pathlib import Path
 
@@ -13,6 +14,10 @@ from gaitvision.report.exports import ManifestEntry, entry
 from gaitvision.report.forked import ForkedCall
 from gaitvision.report.keyframes import PHASE_TEXT
 from gaitvision.report.videos import render_videos
+
+
+def _write_stills(folder: Path, annotator, shots) -> list[Path]:
+    return keyframes.write_keyframes(annotator, shots, folder)
 
 
 def render_view(analysis: GaitAnalysis, track: PoseTrack, video_path: str | os.PathLike,
@@ -60,7 +65,8 @@ def render_view(analysis: GaitAnalysis, track: PoseTrack, video_path: str | os.P
                            name="gaitvision-charts")
     try:
         res = render_videos(analysis, track, video_path, view_dir, slowmo_factor=slowmo_factor,
-                            progress=progress, progress_span=(0.0, 0.75))
+                            progress=progress, progress_span=(0.0, 0.85),
+                            stills=functools.partial(_write_stills, view_dir / "keyframes"))
     except BaseException:
         chart_job.abort()
         raise
@@ -75,8 +81,7 @@ def render_view(analysis: GaitAnalysis, track: PoseTrack, video_path: str | os.P
         files.append(entry(out_dir, path, "video", view,
                            f"{side.capitalize()} representative stride, loop "
                            f"({slowmo_factor:g}x)"))
-    kpaths = keyframes.write_keyframes(res.annotator, res.shots, view_dir / "keyframes")
-    for p in kpaths:
+    for p in res.stills:
         side, phase = p.stem.split("_", 1)
         files.append(entry(out_dir, p, "image", view,
                            f"{side.capitalize()} {PHASE_TEXT.get(phase, phase)}"))

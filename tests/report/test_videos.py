@@ -10,6 +10,7 @@ import pytest
 
 from gaitvision.report.encode import H264Writer, concat_packets, video_facts
 from gaitvision.report.forked import can_fork
+from gaitvision.report.keyframes import write_keyframes
 from gaitvision.report.videos import MIN_SEGMENT_FRAMES, plan_segments, render_videos
 from tests.report.synth import make_view
 
@@ -71,8 +72,13 @@ def test_parts_join_at_their_exact_frame_slots(tmp_path):
 @pytest.mark.skipif(not can_fork(), reason="needs two cores and fork")
 def test_two_processes_render_what_one_does(tmp_path):
     analysis, track, video = make_view(tmp_path / "src", "side", duration=5.0)
-    one = render_videos(analysis, track, video, tmp_path / "one", processes=1)
-    two = render_videos(analysis, track, video, tmp_path / "two", processes=2)
+    def stills(folder):
+        return lambda ann, shots: write_keyframes(ann, shots, folder)
+
+    one = render_videos(analysis, track, video, tmp_path / "one", processes=1,
+                        stills=stills(tmp_path / "one" / "keyframes"))
+    two = render_videos(analysis, track, video, tmp_path / "two", processes=2,
+                        stills=stills(tmp_path / "two" / "keyframes"))
     a, b = _frames(one.annotated), _frames(two.annotated)
     assert [p for p, _ in a] == [p for p, _ in b] and len(a) == track.n_frames
     # the second part is encoded on its own, so pixels differ by compression noise only
@@ -83,3 +89,8 @@ def test_two_processes_render_what_one_does(tmp_path):
         assert (s1.side, s1.phase, s1.box) == (s2.side, s2.phase, s2.box)
         assert np.array_equal(s1.image, s2.image)
     assert not list((tmp_path / "two").glob(".annotated*"))  # parts removed
+    # each segment drew its own key-frame stills; listed in report order all the same
+    assert [p.name for p in two.stills] == [p.name for p in one.stills] == [
+        f"{sh.side}_{sh.phase}.png" for sh in one.shots]
+    for a_path, b_path in zip(one.stills, two.stills, strict=True):
+        assert a_path.read_bytes() == b_path.read_bytes()
