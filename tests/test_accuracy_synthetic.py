@@ -249,7 +249,7 @@ def front():
 def test_front_clip_is_found_to_be_a_front_view_and_analysed(front):
     analysis, truth = front
     assert truth["clip"]["view"] == "front"
-    assert analysis.view == "rear"  # the frontal-plane analysis, mirrored sides
+    assert analysis.view == "front"  # its own view: the rear metrics, mirrored sides
     assert sum(r.excluded is None for r in analysis.strides) >= 8
 
 

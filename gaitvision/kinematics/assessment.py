@@ -43,7 +43,7 @@ def hidden_leg(vis: dict[str, float]) -> str | None:
 
 def assess_quality(track: PoseTrack, seq: Sequence, vis: dict, roll: float, view: str) -> Quality:
     n = {f: sum(1 for s in seq.strides if s.foot == f) for f in SIDES}
-    rear = view == "rear"
+    rear = view != "side"  # rear or front: the frontal plane
     q = Quality(
         strides_left=n["left"], strides_right=n["right"], confidence_left=vis["left"],
         confidence_right=vis["right"],
@@ -74,11 +74,12 @@ def assess_quality(track: PoseTrack, seq: Sequence, vis: dict, roll: float, view
         # Measured on the synthetic rear clip with exact truth (sample_videos/): the pose
         # model places the toe poorly from behind, and its hip points follow the pelvis's
         # tilt with about a third of its amplitude.
-        q.notes.append("rear view: contact time, flight time and duty factor are not summarised "
-                       "(from behind the toe's lift-off is hard to see: on a rendered runner "
+        q.notes.append(f"{view} view: contact time, flight time and duty factor are not "
+                       "summarised (from behind or in front the toe's lift-off is hard to "
+                       "see: on a rendered rear-view runner "
                        "contacts came out about 110 ms short); cadence is not affected; film "
                        "from the side for timing")
-        q.notes.append("rear view: the pose model's hip points under-read pelvic tilt (on a "
+        q.notes.append(f"{view} view: the pose model's hip points under-read pelvic tilt (on a "
                        "rendered runner with a true 5 deg drop they read 1.6-2.8 deg): take "
                        "pelvic drop as a lower bound")
     if track.fps < 50:
@@ -155,7 +156,7 @@ def summaries(strides: list[StrideRecord], view: str, q: Quality, roll: float,
         out[name] = summarize(name, vals, n, extra, harmonic=(name == "cadence_spm"),
                               means=cadence if name == "cadence_spm" else None)
         Reliability().judge(out[name], vals, q)
-    if view == "rear" and np.isfinite(roll):
+    if view != "side" and np.isfinite(roll):
         out["camera_roll_deg"] = summarize("camera_roll_deg", {"both": [roll]}, {})
     _flag_biased_contacts(out, q)
     return out

@@ -72,6 +72,8 @@ def test_pelvic_drop_is_keyed_by_stance_side_in_a_mirror():
 
     front.view = ViewEstimate("front", None, 1.0, "user")
     a, b = analyze_gait(track), analyze_gait(front)
+    assert (a.view, b.view) == ("rear", "front")
+    assert set(a.summary) == set(b.summary)  # the front view measures the rear's metrics
     for side in ("left", "right"):
         assert abs(a.value("pelvic_drop_peak_deg", side)
                    - b.value("pelvic_drop_peak_deg", side)) < 1e-6
