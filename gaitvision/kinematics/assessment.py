@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from gaitvision.kinematics.analysis import MetricSummary, Quality, StrideRecord
-from gaitvision.kinematics.rear import TILT_DEG, innermost_wrist
+from gaitvision.kinematics.rear import TILT_DEG, arm_crossover
 from gaitvision.kinematics.reference import (
     MIN_STRIDES,
     REAR_METRICS,
@@ -119,13 +119,27 @@ def exclude_irregular(strides: list[StrideRecord], q: Quality,
 
 
 def note_hidden_wrists(bf, series: dict, seq: Sequence, q: Quality) -> None:
-    hidden = {f: sum(not innermost_wrist(bf, series, s)[1] for s in seq.strides if s.foot == f)
-              for f in SIDES}
-    if sum(hidden.values()):
-        q.notes.append(f"arm crossover: in {sum(hidden.values())} of {len(seq.strides)} strides "
-                       f"(left arm {hidden['left']}, right arm {hidden['right']}) the wrist was "
-                       "hidden behind the torso at its innermost point, so whether it crossed the "
-                       "midline cannot be seen from behind; those strides give no value")
+    """Say where arm crossover came from: the seen wrist, the forearm (a hidden wrist
+    placed from the elbow and the forearm's length), or only a bound."""
+    got = {f: [arm_crossover(bf, series, s) for s in seq.strides if s.foot == f] for f in SIDES}
+    placed = {f: sum(src == "forearm" for _, _, src in got[f]) for f in SIDES}
+    bound = {f: [b for _, b, src in got[f] if src == "bound"] for f in SIDES}
+    if sum(placed.values()):
+        q.notes.append(f"arm crossover: in {sum(placed.values())} of {len(seq.strides)} strides "
+                       f"(left arm {placed['left']}, right arm {placed['right']}) the wrist was "
+                       "hidden behind the torso at its innermost point and was placed from the "
+                       "seen elbow, the forearm's direction and its length (as measured where it "
+                       "is fully seen, at least the body's proportion; the farthest it can reach "
+                       "if the forearm leans toward or away from the camera)")
+    n_bound = sum(len(b) for b in bound.values())
+    if n_bound:
+        lows = [b for f in SIDES for b in bound[f]]
+        q.notes.append(f"arm crossover: in {n_bound} of {len(seq.strides)} strides (left arm "
+                       f"{len(bound['left'])}, right arm {len(bound['right'])}) the wrist was "
+                       "hidden behind the torso at its innermost point and its direction is "
+                       "unknown: only a bound is given, the wrist came at least "
+                       f"{min(lows):+.2f} to {max(lows):+.2f} shoulder widths past the midline "
+                       "(arm_crossover_at_least_shoulder_widths in the stride records)")
 
 
 def summaries(strides: list[StrideRecord], view: str, q: Quality, roll: float,
@@ -170,8 +184,9 @@ def _extra_words(name: str, vals: dict[str, list[float]], q: Quality) -> str:
         extra = ("a lower bound: the pose model's hip points under-read pelvic tilt "
                  "(1.6-2.8 deg for a true 5 deg drop on a rendered runner of known truth)")
     if name == "arm_crossover_shoulder_widths":
-        extra = ("from the strides where the wrist was seen at its innermost point (from "
-                 "behind, a wrist crossing in front of the torso is hidden)")
+        extra = ("from the strides with a value: the wrist seen at its innermost point or, "
+                 "where it was hidden behind the torso, placed from the elbow and the "
+                 "forearm's length (see the notes)")
     if name == "step_width_leg_lengths":
         allv = [v for f in SIDES for v in vals[f] if np.isfinite(v)]
         if allv:

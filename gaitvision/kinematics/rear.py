@@ -28,7 +28,7 @@ import numpy as np
 from gaitvision.kinematics.geometry import BodyFrame
 from gaitvision.kinematics.sequence import Stride
 from gaitvision.kinematics.side import timing
-from gaitvision.landmarks import HIP, SHOULDER, WRIST
+from gaitvision.landmarks import ELBOW, HIP, SHOULDER, WRIST
 from gaitvision.signal import at, peak
 
 #: Fewest measured frame steps (fraction) for the image's pelvic motion to be used.
@@ -61,35 +61,91 @@ def camera_roll(times: np.ndarray, xy: np.ndarray, strides: list[Stride]) -> flo
 
 
 def stride_metrics(bf: BodyFrame, series: dict[str, np.ndarray], s: Stride) -> dict[str, float]:
-    """Every rear-view metric of one stride (keyed by its foot, which is also the arm)."""
+    """Every rear-view metric of one stride (keyed by its foot, which is also the arm).
+
+    Arm crossover comes as a value (``arm_crossover_shoulder_widths``, with
+    ``arm_crossover_from_forearm`` 1 when the hidden wrist was placed from the elbow and
+    the forearm, 0 when the wrist was seen) or, where the innermost point could not be
+    resolved, as a lower bound only (``arm_crossover_at_least_shoulder_widths``); see
+    :func:`arm_crossover`.
+    """
     t, f = bf.t, s.foot
     ic, to = s.stance.ic, s.stance.to
     out = timing(s)
     drop = drop_series(series, f)
     out["pelvic_drop_peak_deg"] = peak(t, drop, ic, to)
-    cross, seen = innermost_wrist(bf, series, s)
-    if not seen:
-        cross = float("nan")
-    out["arm_crossover_shoulder_widths"] = cross
-    out["arm_crossover_strides_pct"] = 100.0 * (cross > 0) if np.isfinite(cross) else np.nan
+    value, at_least, source = arm_crossover(bf, series, s)
+    out["arm_crossover_shoulder_widths"] = value
+    out["arm_crossover_at_least_shoulder_widths"] = at_least
+    out["arm_crossover_from_forearm"] = {"seen": 0.0, "forearm": 1.0}.get(source, np.nan)
+    crossed = value if np.isfinite(value) else (at_least if at_least > 0 else np.nan)
+    out["arm_crossover_strides_pct"] = 100.0 * (crossed > 0) if np.isfinite(crossed) else np.nan
     out["step_width_leg_lengths"] = at(t, series[f"foot_offset_ll.{f}"], ic)
     return out
 
 
-def innermost_wrist(bf: BodyFrame, series: dict[str, np.ndarray], s: Stride) -> tuple[float, bool]:
-    """The stride's arm at its innermost: crossover (shoulder widths) and whether it was seen.
+def arm_crossover(bf: BodyFrame, series: dict[str, np.ndarray], s: Stride
+                  ) -> tuple[float, float, str]:
+    """The stride's arm at its innermost: ``(value, at_least, source)``.
 
-    A wrist that crosses the midline from behind passes in front of the torso, where the
-    camera cannot see it and the pose model guesses (on the rendered rear clip it put
-    crossing wrists beside the torso, visibility about 0.2). Such a stride cannot say
-    whether the arm crossed.
+    Per frame of the stride (IC to the next IC of the same foot), the wrist's position
+    past the midline is known where the pose model sees the wrist, or where the wrist is
+    hidden but placed from the seen elbow, the forearm's direction and its fully seen
+    length (:class:`gaitvision.evidence.forearm.ForearmReach`, series
+    ``wrist_offset_forearm_sw``). Where the wrist is hidden and its direction unknown, the
+    wrist is at least as far in as the seen elbow, and may be anywhere farther in: with
+    any such frame the innermost point is not resolved, and the stride gives only a
+    bound, the innermost of the known positions and those elbows (``value`` NaN,
+    ``source`` "bound"). Otherwise ``source`` is "seen" or
+    "forearm" (where the innermost value came from) and ``at_least`` is NaN; "none"
+    when nothing was measured.
     """
-    t, y = bf.t, series[f"wrist_offset_sw.{s.foot}"]
-    sel = np.flatnonzero((t >= s.stance.ic) & (t <= s.end) & np.isfinite(y))
-    if not sel.size:
-        return float("nan"), True
-    k = int(sel[np.argmax(y[sel])])
-    return peak(t, y, s.stance.ic, s.end), bool(bf.vis[k, WRIST[s.foot]] >= SEEN)
+    arm = s.foot
+    sel = (bf.t >= s.stance.ic) & (bf.t <= s.end)
+    kp = series[f"wrist_offset_sw.{arm}"]
+    est = forearm_offsets(bf, series)[arm]
+    seen = sel & (bf.vis[:, WRIST[arm]] >= SEEN) & np.isfinite(kp)
+    placed = sel & ~seen & np.isfinite(est)
+    open_ = sel & ~seen & ~placed & (bf.vis[:, ELBOW[arm]] >= SEEN)
+    best_seen = float(np.max(kp[seen])) if seen.any() else -np.inf
+    best_est = float(np.max(est[placed])) if placed.any() else -np.inf
+    elbow = series[f"elbow_offset_sw.{arm}"]
+    bound = float(np.nanmax(elbow[open_])) if np.isfinite(elbow[open_]).any() else -np.inf
+    value = max(best_seen, best_est)
+    if open_.any():  # a hidden wrist of unknown direction may be the innermost point
+        return float("nan"), max(bound, value), "bound"
+    if not np.isfinite(value):
+        return float("nan"), float("nan"), "none"
+    return value, float("nan"), "seen" if best_seen >= best_est else "forearm"
+
+
+def forearm_offsets(bf: BodyFrame, series: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Per arm, the crossover of the hidden wrist placed from the elbow and the forearm
+    (NaN where the wrist is seen or cannot be placed); computed once and kept in
+    ``series`` as ``wrist_offset_forearm_sw`` (with ``elbow_offset_sw``, the elbow's)."""
+    if "wrist_offset_forearm_sw.left" not in series:
+        from gaitvision.evidence.forearm import ForearmReach
+
+        ev = ForearmReach(seen=SEEN).estimate(bf.p, bf.vis, leg=1.0)  # bf is in leg lengths
+        for arm in ("left", "right"):
+            series[f"wrist_offset_forearm_sw.{arm}"] = midline_offset(bf, ev.wrist_xy[arm], arm)
+            series[f"elbow_offset_sw.{arm}"] = midline_offset(bf, bf.point(ELBOW[arm]), arm)
+    return {arm: series[f"wrist_offset_forearm_sw.{arm}"] for arm in ("left", "right")}
+
+
+def midline_offset(bf: BodyFrame, point: np.ndarray, arm: str) -> np.ndarray:
+    """How far ``point`` (T, 2, body frame) lies past the body midline toward the other
+    side, in shoulder widths: the definition of ``wrist_offset_sw``
+    (:func:`gaitvision.kinematics.geometry.rear_series`)."""
+    hip = bf.mid(HIP["left"], HIP["right"])
+    axis = bf.mid(SHOULDER["left"], SHOULDER["right"]) - hip
+    width = np.abs(bf.point(SHOULDER["left"])[:, 0] - bf.point(SHOULDER["right"])[:, 0])
+    sw = float(np.nanmedian(width)) if np.isfinite(width).any() else float("nan")
+    with np.errstate(invalid="ignore", divide="ignore"):
+        f = (point[:, 1] - hip[:, 1]) / axis[:, 1]
+    mid_x = hip[:, 0] + f * axis[:, 0]
+    sgn = 1.0 if arm == "left" else -1.0
+    return -sgn * (point[:, 0] - mid_x) / sw
 
 
 def drop_series(series: dict[str, np.ndarray], stance_side: str) -> np.ndarray:

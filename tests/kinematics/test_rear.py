@@ -77,3 +77,34 @@ def test_pelvic_drop_is_keyed_by_stance_side_in_a_mirror():
     for side in ("left", "right"):
         assert abs(a.value("pelvic_drop_peak_deg", side)
                    - b.value("pelvic_drop_peak_deg", side)) < 1e-6
+
+
+def _hide_crossing_wrists(track, pull: float):
+    """The pose model's behaviour from behind: a wrist past the torso's edge is hidden
+    (visibility 0.1) and drawn toward the elbow (to ``pull`` of the forearm)."""
+    import dataclasses
+
+    from gaitvision.landmarks import ELBOW, SHOULDER, WRIST
+
+    xy, vis = track.xy.copy(), track.visibility.copy()
+    for arm, other in (("left", "right"), ("right", "left")):
+        inward = np.sign(xy[:, SHOULDER[other], 0] - xy[:, SHOULDER[arm], 0])
+        past = inward * (xy[:, WRIST[arm], 0] - xy[:, SHOULDER[arm], 0])
+        sw = np.abs(xy[:, SHOULDER[other], 0] - xy[:, SHOULDER[arm], 0])
+        hidden = past > 0.45 * sw
+        e = xy[hidden, ELBOW[arm]]
+        xy[hidden, WRIST[arm]] = e + pull * (xy[hidden, WRIST[arm]] - e)
+        vis[hidden, WRIST[arm]] = 0.1
+    return dataclasses.replace(track, xy=xy, visibility=vis)
+
+
+def test_hidden_wrist_without_a_direction_gives_a_bound_not_a_value(rear):
+    track, truth, _ = rear
+    a = analyze_gait(_hide_crossing_wrists(track, pull=0.1))  # put on the elbow
+    left = [r.metrics for r in a.strides if r.side == "left"]
+    assert left and all(np.isnan(m["arm_crossover_shoulder_widths"]) for m in left)
+    for m in left:  # a true lower bound
+        assert m["arm_crossover_at_least_shoulder_widths"] <= \
+            truth.values["arm_crossover_shoulder_widths"]["left"]
+    assert "arm_crossover_shoulder_widths" in a.summary  # the right arm still has values
+    assert any("only a bound is given" in n for n in a.quality.notes)
