@@ -13,7 +13,9 @@ within a few pixels. So the hidden wrist is put back at the forearm's own length
    shortens a segment's image, so this is a lower bound of the forearm's length (a
    treadmill runner stays at one distance); from behind, the seen forearm (hanging or
    swung back) usually leans toward the camera, so it is raised to the body's
-   proportion where that is longer: forearm = 0.297 leg lengths (hip-knee-ankle), from
+   proportion where that is longer, or taken from the proportion alone where the
+   forearm is seen in too few frames (small or patterned clips, where the pose model
+   rarely calls a wrist seen): forearm = 0.297 leg lengths (hip-knee-ankle), from
    Winter's segment lengths (forearm 0.146, thigh 0.245, leg 0.246 of the stature;
    Winter 2009, "Biomechanics and Motor Control of Human Movement", 4th ed., fig. 4.1,
    after Drillis & Contini 1966).
@@ -102,15 +104,17 @@ class ForearmReach:
     def lengths(self, xy: np.ndarray, vis: np.ndarray, leg: float = float("nan")
                 ) -> dict[str, float]:
         """Forearm length per arm (units of ``xy``): from the frames where both ends are
-        seen, at least ``forearm_per_leg * leg`` (``leg``: leg length, same units)."""
+        seen, at least ``forearm_per_leg * leg`` (``leg``: leg length, same units); the
+        proportion alone with too few seen frames; NaN with neither."""
         out = {}
         for arm in SIDES:
             ok = self._seen(xy, vis, ELBOW[arm]) & self._seen(xy, vis, WRIST[arm])
             d = np.linalg.norm(xy[ok, WRIST[arm]] - xy[ok, ELBOW[arm]], axis=1)
             seen = (float(np.percentile(d, self.length_percentile))
                     if d.size >= self.min_seen_frames else float("nan"))
-            body = self.forearm_per_leg * leg
-            out[arm] = max(seen, body) if np.isfinite(seen) and np.isfinite(body) else seen
+            body = self.forearm_per_leg * leg if self.forearm_per_leg > 0 else float("nan")
+            out[arm] = float(np.nanmax([seen, body])) if np.isfinite([seen, body]).any() \
+                else float("nan")
         return out
 
     def estimate(self, xy: np.ndarray, vis: np.ndarray, leg: float = float("nan")
@@ -125,7 +129,8 @@ class ForearmReach:
             ev.wrist_xy[arm] = np.full(e.shape, np.nan)
             length = ev.length_px[arm]
             if not np.isfinite(length):
-                ev.reason[arm] = "the forearm was fully seen in too few frames to measure it"
+                ev.reason[arm] = ("the forearm was fully seen in too few frames to measure it, "
+                                  "and the leg length is unknown")
                 continue
             ev.reason[arm] = ""
             d = w - e

@@ -95,7 +95,7 @@ def arm_crossover(bf: BodyFrame, series: dict[str, np.ndarray], s: Stride
     ``wrist_offset_forearm_sw``). Where the wrist is hidden and its direction unknown, the
     wrist is at least as far in as the seen elbow, and may be anywhere farther in: with
     any such frame the innermost point is not resolved, and the stride gives only a
-    bound, the innermost of the known positions and those elbows (``value`` NaN,
+    bound, the innermost of the seen wrists and those elbows (``value`` NaN,
     ``source`` "bound"). Otherwise ``source`` is "seen" or
     "forearm" (where the innermost value came from) and ``at_least`` is NaN; "none"
     when nothing was measured.
@@ -113,7 +113,8 @@ def arm_crossover(bf: BodyFrame, series: dict[str, np.ndarray], s: Stride
     bound = float(np.nanmax(elbow[open_])) if np.isfinite(elbow[open_]).any() else -np.inf
     value = max(best_seen, best_est)
     if open_.any():  # a hidden wrist of unknown direction may be the innermost point
-        return float("nan"), max(bound, value), "bound"
+        # the placed wrists are the farthest they can reach, not a lower bound
+        return float("nan"), max(bound, best_seen), "bound"
     if not np.isfinite(value):
         return float("nan"), float("nan"), "none"
     return value, float("nan"), "seen" if best_seen >= best_est else "forearm"
