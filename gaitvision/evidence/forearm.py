@@ -1,12 +1,14 @@
-"""A wrist hidden behind the torso, from the elbow, the forearm's direction and its length.
+"""How far a wrist hidden behind the torso can reach: the seen elbow, the forearm's
+direction and its length.
 
 Seen from behind, a wrist that swings across the body's midline passes in front of the
 torso, where the camera cannot see it. BlazePose then guesses: on the committed rendered
 rear clip it keeps the hidden wrist's *direction* from the elbow roughly right (within
-about 10 deg of the truth when the forearm lies across the back) but pulls the wrist in
-to the torso's edge, half a forearm short, so the crossover it gives is -0.21 / -0.19
-shoulder widths against a true +0.15 / +0.14. The elbow stays in view and is placed
-within a few pixels. So the hidden wrist is put back at the forearm's own length:
+about 10 deg when the forearm lies across the back) but pulls the wrist in to the
+torso's edge, half a forearm short, so the crossover it gives is -0.21 / -0.19 shoulder
+widths against a true +0.15 / +0.14. The elbow stays in view and is placed within a few
+pixels. This module places the hidden wrist at the forearm's full length along that
+direction, which is the farthest it can reach:
 
 1. **Forearm length** ``L``, per arm: a high percentile of the elbow-wrist distance over
    the frames in which the pose model sees both points. Foreshortening only ever
@@ -19,15 +21,17 @@ within a few pixels. So the hidden wrist is put back at the forearm's own length
    Winter's segment lengths (forearm 0.146, thigh 0.245, leg 0.246 of the stature;
    Winter 2009, "Biomechanics and Motor Control of Human Movement", 4th ed., fig. 4.1,
    after Drillis & Contini 1966).
-2. **The hidden wrist**: ``elbow + L * u``, ``u`` the unit direction elbow -> the pose
-   model's hidden wrist. This assumes the hidden forearm lies in the image plane, as it
-   does when it lies across the back; a forearm that also points away from the camera
-   is shorter in the image, so along ``u`` this is the farthest the wrist can reach.
+2. **The reach**: ``elbow + L * u``, ``u`` the unit direction elbow -> the pose model's
+   hidden wrist. This is the wrist if the hidden forearm lies in the image plane, as it
+   does when it lies across the back; a forearm that also points away from the camera is
+   shorter in the image, and nothing in a rear image tells the two apart. Measured on
+   rendered runners: +0.01 shoulder widths on a body whose forearm lies across the back,
+   but +0.17 too far in on one whose forearm points forward at its innermost (true
+   -0.10). So the caller uses it as an upper bound, never as a value.
 3. **No direction, no wrist**: where the model's hidden forearm is shorter than
    ``min_reach * L`` (it has put the wrist on or near the elbow: the forearm may point
    straight away from the camera), its direction is not trusted and no wrist is
-   estimated; the caller then reports a bound instead (the wrist is at least as far in
-   as the seen elbow).
+   estimated, and the reach is unknown.
 
 Tried and dropped (``docs/pelvis-arms-front.md``): the visible forearm stub between the
 elbow and the torso's edge, found as the longest run of forearm-coloured pixels (a
