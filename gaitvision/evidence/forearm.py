@@ -1,31 +1,37 @@
-"""A wrist hidden behind the torso, from the elbow, the forearm's direction and its length.
+"""How far a wrist hidden behind the torso can reach: the seen elbow, the forearm's
+direction and its length.
 
 Seen from behind, a wrist that swings across the body's midline passes in front of the
 torso, where the camera cannot see it. BlazePose then guesses: on the committed rendered
 rear clip it keeps the hidden wrist's *direction* from the elbow roughly right (within
-about 10 deg of the truth when the forearm lies across the back) but pulls the wrist in
-to the torso's edge, half a forearm short, so the crossover it gives is -0.21 / -0.19
-shoulder widths against a true +0.15 / +0.14. The elbow stays in view and is placed
-within a few pixels. So the hidden wrist is put back at the forearm's own length:
+about 10 deg when the forearm lies across the back) but pulls the wrist in to the
+torso's edge, half a forearm short, so the crossover it gives is -0.21 / -0.19 shoulder
+widths against a true +0.15 / +0.14. The elbow stays in view and is placed within a few
+pixels. This module places the hidden wrist at the forearm's full length along that
+direction, which is the farthest it can reach:
 
 1. **Forearm length** ``L``, per arm: a high percentile of the elbow-wrist distance over
    the frames in which the pose model sees both points. Foreshortening only ever
    shortens a segment's image, so this is a lower bound of the forearm's length (a
    treadmill runner stays at one distance); from behind, the seen forearm (hanging or
    swung back) usually leans toward the camera, so it is raised to the body's
-   proportion where that is longer: forearm = 0.297 leg lengths (hip-knee-ankle), from
+   proportion where that is longer, or taken from the proportion alone where the
+   forearm is seen in too few frames (small or patterned clips, where the pose model
+   rarely calls a wrist seen): forearm = 0.297 leg lengths (hip-knee-ankle), from
    Winter's segment lengths (forearm 0.146, thigh 0.245, leg 0.246 of the stature;
    Winter 2009, "Biomechanics and Motor Control of Human Movement", 4th ed., fig. 4.1,
    after Drillis & Contini 1966).
-2. **The hidden wrist**: ``elbow + L * u``, ``u`` the unit direction elbow -> the pose
-   model's hidden wrist. This assumes the hidden forearm lies in the image plane, as it
-   does when it lies across the back; a forearm that also points away from the camera
-   is shorter in the image, so along ``u`` this is the farthest the wrist can reach.
+2. **The reach**: ``elbow + L * u``, ``u`` the unit direction elbow -> the pose model's
+   hidden wrist. This is the wrist if the hidden forearm lies in the image plane, as it
+   does when it lies across the back; a forearm that also points away from the camera is
+   shorter in the image, and nothing in a rear image tells the two apart. Measured on
+   rendered runners: +0.01 shoulder widths on a body whose forearm lies across the back,
+   but +0.17 too far in on one whose forearm points forward at its innermost (true
+   -0.10). So the caller uses it as an upper bound, never as a value.
 3. **No direction, no wrist**: where the model's hidden forearm is shorter than
    ``min_reach * L`` (it has put the wrist on or near the elbow: the forearm may point
    straight away from the camera), its direction is not trusted and no wrist is
-   estimated; the caller then reports a bound instead (the wrist is at least as far in
-   as the seen elbow).
+   estimated, and the reach is unknown.
 
 Tried and dropped (``docs/pelvis-arms-front.md``): the visible forearm stub between the
 elbow and the torso's edge, found as the longest run of forearm-coloured pixels (a
@@ -102,15 +108,17 @@ class ForearmReach:
     def lengths(self, xy: np.ndarray, vis: np.ndarray, leg: float = float("nan")
                 ) -> dict[str, float]:
         """Forearm length per arm (units of ``xy``): from the frames where both ends are
-        seen, at least ``forearm_per_leg * leg`` (``leg``: leg length, same units)."""
+        seen, at least ``forearm_per_leg * leg`` (``leg``: leg length, same units); the
+        proportion alone with too few seen frames; NaN with neither."""
         out = {}
         for arm in SIDES:
             ok = self._seen(xy, vis, ELBOW[arm]) & self._seen(xy, vis, WRIST[arm])
             d = np.linalg.norm(xy[ok, WRIST[arm]] - xy[ok, ELBOW[arm]], axis=1)
             seen = (float(np.percentile(d, self.length_percentile))
                     if d.size >= self.min_seen_frames else float("nan"))
-            body = self.forearm_per_leg * leg
-            out[arm] = max(seen, body) if np.isfinite(seen) and np.isfinite(body) else seen
+            body = self.forearm_per_leg * leg if self.forearm_per_leg > 0 else float("nan")
+            out[arm] = float(np.nanmax([seen, body])) if np.isfinite([seen, body]).any() \
+                else float("nan")
         return out
 
     def estimate(self, xy: np.ndarray, vis: np.ndarray, leg: float = float("nan")
@@ -125,7 +133,8 @@ class ForearmReach:
             ev.wrist_xy[arm] = np.full(e.shape, np.nan)
             length = ev.length_px[arm]
             if not np.isfinite(length):
-                ev.reason[arm] = "the forearm was fully seen in too few frames to measure it"
+                ev.reason[arm] = ("the forearm was fully seen in too few frames to measure it, "
+                                  "and the leg length is unknown")
                 continue
             ev.reason[arm] = ""
             d = w - e

@@ -119,27 +119,23 @@ def exclude_irregular(strides: list[StrideRecord], q: Quality,
 
 
 def note_hidden_wrists(bf, series: dict, seq: Sequence, q: Quality) -> None:
-    """Say where arm crossover came from: the seen wrist, the forearm (a hidden wrist
-    placed from the elbow and the forearm's length), or only a bound."""
-    got = {f: [arm_crossover(bf, series, s) for s in seq.strides if s.foot == f] for f in SIDES}
-    placed = {f: sum(src == "forearm" for _, _, src in got[f]) for f in SIDES}
-    bound = {f: [b for _, b, src in got[f] if src == "bound"] for f in SIDES}
-    if sum(placed.values()):
-        q.notes.append(f"arm crossover: in {sum(placed.values())} of {len(seq.strides)} strides "
-                       f"(left arm {placed['left']}, right arm {placed['right']}) the wrist was "
-                       "hidden behind the torso at its innermost point and was placed from the "
-                       "seen elbow, the forearm's direction and its length (as measured where it "
-                       "is fully seen, at least the body's proportion; the farthest it can reach "
-                       "if the forearm leans toward or away from the camera)")
-    n_bound = sum(len(b) for b in bound.values())
-    if n_bound:
-        lows = [b for f in SIDES for b in bound[f]]
-        q.notes.append(f"arm crossover: in {n_bound} of {len(seq.strides)} strides (left arm "
-                       f"{len(bound['left'])}, right arm {len(bound['right'])}) the wrist was "
-                       "hidden behind the torso at its innermost point and its direction is "
-                       "unknown: only a bound is given, the wrist came at least "
-                       f"{min(lows):+.2f} to {max(lows):+.2f} shoulder widths past the midline "
-                       "(arm_crossover_at_least_shoulder_widths in the stride records)")
+    """Say how many strides' arm crossover is only bounded (the wrist hidden behind the
+    torso at its innermost point), and the bounds' range."""
+    got = [(s.foot, arm_crossover(bf, series, s)) for s in seq.strides]
+    bounded = [(f, a) for f, a in got if a.source == "bounds"]
+    if not bounded:
+        return
+    n = {f: sum(g == f for g, _ in bounded) for f in SIDES}
+    least = [a.at_least for _, a in bounded]
+    most = [a.at_most for _, a in bounded if np.isfinite(a.at_most)]
+    reach = (f"; at most {min(most):+.2f} to {max(most):+.2f} (the forearm's full reach "
+             f"from the elbow, in {len(most)} strides)") if most else ""
+    q.notes.append(f"arm crossover: in {len(bounded)} of {len(seq.strides)} strides (left arm "
+                   f"{n['left']}, right arm {n['right']}) the wrist was hidden behind the "
+                   "torso at its innermost point, so how far it crossed cannot be seen from "
+                   "behind; those strides give bounds, not a value: at least "
+                   f"{min(least):+.2f} to {max(least):+.2f} shoulder widths past the midline "
+                   f"(as far in as the elbow){reach}; film from the front to measure it")
 
 
 def summaries(strides: list[StrideRecord], view: str, q: Quality, roll: float,
@@ -184,9 +180,9 @@ def _extra_words(name: str, vals: dict[str, list[float]], q: Quality) -> str:
         extra = ("a lower bound: the pose model's hip points under-read pelvic tilt "
                  "(1.6-2.8 deg for a true 5 deg drop on a rendered runner of known truth)")
     if name == "arm_crossover_shoulder_widths":
-        extra = ("from the strides with a value: the wrist seen at its innermost point or, "
-                 "where it was hidden behind the torso, placed from the elbow and the "
-                 "forearm's length (see the notes)")
+        extra = ("from the strides where the wrist was seen at its innermost point (from "
+                 "behind, a wrist crossing in front of the torso is hidden: those strides "
+                 "give bounds, see the notes)")
     if name == "step_width_leg_lengths":
         allv = [v for f in SIDES for v in vals[f] if np.isfinite(v)]
         if allv:

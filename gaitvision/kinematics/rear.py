@@ -21,6 +21,7 @@ reported, and a large value is flagged.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -63,60 +64,85 @@ def camera_roll(times: np.ndarray, xy: np.ndarray, strides: list[Stride]) -> flo
 def stride_metrics(bf: BodyFrame, series: dict[str, np.ndarray], s: Stride) -> dict[str, float]:
     """Every rear-view metric of one stride (keyed by its foot, which is also the arm).
 
-    Arm crossover comes as a value (``arm_crossover_shoulder_widths``, with
-    ``arm_crossover_from_forearm`` 1 when the hidden wrist was placed from the elbow and
-    the forearm, 0 when the wrist was seen) or, where the innermost point could not be
-    resolved, as a lower bound only (``arm_crossover_at_least_shoulder_widths``); see
-    :func:`arm_crossover`.
+    Arm crossover is a value (``arm_crossover_shoulder_widths``) only where the wrist was
+    seen at its innermost point; where it was hidden, the stride gives bounds instead
+    (``arm_crossover_at_least_shoulder_widths``, ``arm_crossover_at_most_shoulder_widths``);
+    see :func:`arm_crossover`.
     """
     t, f = bf.t, s.foot
     ic, to = s.stance.ic, s.stance.to
     out = timing(s)
     drop = drop_series(series, f)
     out["pelvic_drop_peak_deg"] = peak(t, drop, ic, to)
-    value, at_least, source = arm_crossover(bf, series, s)
-    out["arm_crossover_shoulder_widths"] = value
-    out["arm_crossover_at_least_shoulder_widths"] = at_least
-    out["arm_crossover_from_forearm"] = {"seen": 0.0, "forearm": 1.0}.get(source, np.nan)
-    crossed = value if np.isfinite(value) else (at_least if at_least > 0 else np.nan)
-    out["arm_crossover_strides_pct"] = 100.0 * (crossed > 0) if np.isfinite(crossed) else np.nan
+    arm = arm_crossover(bf, series, s)
+    out["arm_crossover_shoulder_widths"] = arm.value
+    out["arm_crossover_at_least_shoulder_widths"] = arm.at_least
+    out["arm_crossover_at_most_shoulder_widths"] = arm.at_most
+    out["arm_crossover_strides_pct"] = arm.crossed_pct
     out["step_width_leg_lengths"] = at(t, series[f"foot_offset_ll.{f}"], ic)
     return out
 
 
-def arm_crossover(bf: BodyFrame, series: dict[str, np.ndarray], s: Stride
-                  ) -> tuple[float, float, str]:
-    """The stride's arm at its innermost: ``(value, at_least, source)``.
+@dataclass
+class ArmCrossover:
+    """One stride's arm crossover (shoulder widths): a value, or bounds, or nothing.
 
-    Per frame of the stride (IC to the next IC of the same foot), the wrist's position
-    past the midline is known where the pose model sees the wrist, or where the wrist is
-    hidden but placed from the seen elbow, the forearm's direction and its fully seen
-    length (:class:`gaitvision.evidence.forearm.ForearmReach`, series
-    ``wrist_offset_forearm_sw``). Where the wrist is hidden and its direction unknown, the
-    wrist is at least as far in as the seen elbow, and may be anywhere farther in: with
-    any such frame the innermost point is not resolved, and the stride gives only a
-    bound, the innermost of the known positions and those elbows (``value`` NaN,
-    ``source`` "bound"). Otherwise ``source`` is "seen" or
-    "forearm" (where the innermost value came from) and ``at_least`` is NaN; "none"
-    when nothing was measured.
+    ``source`` is "seen" (``value`` set), "bounds" (``at_least`` and, where every hidden
+    wrist could be placed, ``at_most`` set) or "none".
+    """
+
+    value: float = float("nan")
+    at_least: float = float("nan")
+    at_most: float = float("nan")
+    source: str = "none"
+
+    @property
+    def crossed_pct(self) -> float:
+        """100 if the wrist crossed the midline, 0 if it did not, NaN if unknown."""
+        if np.isfinite(self.value):
+            return 100.0 * (self.value > 0)
+        if self.at_least > 0:
+            return 100.0
+        if self.at_most <= 0:
+            return 0.0
+        return float("nan")
+
+
+def arm_crossover(bf: BodyFrame, series: dict[str, np.ndarray], s: Stride) -> ArmCrossover:
+    """The stride's arm at its innermost (IC to the next IC of the arm's foot).
+
+    A seen wrist gives its position past the midline. A hidden wrist (from behind: in
+    front of the torso) is at least about as far in as its seen elbow, and at most as
+    far as the forearm reaches from the elbow along the pose model's direction
+    (:class:`gaitvision.evidence.forearm.ForearmReach`, series
+    ``wrist_offset_forearm_sw``; unknown where that direction is not trusted). The
+    stride has a value when the innermost seen wrist is farther in than every hidden
+    wrist can reach; otherwise it has bounds: at least the innermost seen wrist or
+    hidden wrist's elbow, at most the innermost seen wrist or reach (NaN when some
+    hidden wrist's reach is unknown). The reach is not a value: on a rendered runner
+    whose forearm points forward at its innermost, it reached +0.07 shoulder widths
+    against a true -0.10 (``docs/pelvis-arms-front.md``).
     """
     arm = s.foot
     sel = (bf.t >= s.stance.ic) & (bf.t <= s.end)
     kp = series[f"wrist_offset_sw.{arm}"]
-    est = forearm_offsets(bf, series)[arm]
-    seen = sel & (bf.vis[:, WRIST[arm]] >= SEEN) & np.isfinite(kp)
-    placed = sel & ~seen & np.isfinite(est)
-    open_ = sel & ~seen & ~placed & (bf.vis[:, ELBOW[arm]] >= SEEN)
-    best_seen = float(np.max(kp[seen])) if seen.any() else -np.inf
-    best_est = float(np.max(est[placed])) if placed.any() else -np.inf
+    reach = forearm_offsets(bf, series)[arm]
     elbow = series[f"elbow_offset_sw.{arm}"]
-    bound = float(np.nanmax(elbow[open_])) if np.isfinite(elbow[open_]).any() else -np.inf
-    value = max(best_seen, best_est)
-    if open_.any():  # a hidden wrist of unknown direction may be the innermost point
-        return float("nan"), max(bound, value), "bound"
-    if not np.isfinite(value):
-        return float("nan"), float("nan"), "none"
-    return value, float("nan"), "seen" if best_seen >= best_est else "forearm"
+    seen = sel & (bf.vis[:, WRIST[arm]] >= SEEN) & np.isfinite(kp)
+    hidden = sel & ~seen
+    best_seen = float(np.max(kp[seen])) if seen.any() else -np.inf
+    if not hidden.any():
+        return ArmCrossover(value=best_seen, source="seen") if seen.any() else ArmCrossover()
+    unknown = bool((~np.isfinite(reach[hidden])).any())
+    most = max(best_seen, float(np.nanmax(reach[hidden])) if not unknown else np.inf)
+    if seen.any() and most <= best_seen:  # no hidden wrist can be farther in
+        return ArmCrossover(value=best_seen, source="seen")
+    elbows = elbow[hidden & (bf.vis[:, ELBOW[arm]] >= SEEN)]
+    least = max(best_seen, float(np.nanmax(elbows)) if np.isfinite(elbows).any() else -np.inf)
+    if not np.isfinite(least):
+        return ArmCrossover()
+    return ArmCrossover(at_least=least, at_most=most if np.isfinite(most) else float("nan"),
+                        source="bounds")
 
 
 def forearm_offsets(bf: BodyFrame, series: dict[str, np.ndarray]) -> dict[str, np.ndarray]:

@@ -48,3 +48,14 @@ def test_no_length_without_enough_fully_seen_frames():
     assert np.isnan(ev.length_px["right"])
     assert "too few frames" in ev.reason["right"]
     assert np.isnan(ev.wrist_xy["right"]).all()
+
+
+def test_the_body_proportion_sets_the_least_length_and_stands_in_when_unseen():
+    xy, vis, _ = _track(length=70.0)
+    ev = ForearmReach(forearm_per_leg=0.297).estimate(xy, vis, leg=300.0)
+    assert abs(ev.length_px["left"] - 0.297 * 300.0) < 1e-6  # longer than the seen 70
+    ev = ForearmReach(forearm_per_leg=0.297).estimate(xy, vis, leg=100.0)
+    assert abs(ev.length_px["left"] - 70.0) < 1e-6  # the seen length is a lower bound
+    vis[:, WRIST["left"]] = 0.1  # never seen: the proportion alone
+    ev = ForearmReach(forearm_per_leg=0.297).estimate(xy, vis, leg=300.0)
+    assert abs(ev.length_px["left"] - 0.297 * 300.0) < 1e-6
