@@ -54,7 +54,7 @@ def render_view(analysis: GaitAnalysis, track: PoseTrack, video_path: str | os.P
         raise ValueError("slowmo_factor must be in (0, 1]")
     view_dir = Path(view_dir)
     out_dir = Path(out_dir) if out_dir is not None else view_dir.parent
-    view = "side" if analysis.view == "side" else "rear"
+    view = analysis.view if analysis.view in ("side", "rear", "front") else "rear"
     report(progress, "rendering", 0.0)
     (view_dir / "charts").mkdir(parents=True, exist_ok=True)
     from gaitvision.report.pdf import as_saved
