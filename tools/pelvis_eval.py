@@ -28,11 +28,12 @@ from gaitvision.landmarks import HIP
 #: widths from the midline, 0.58 above the hip line; Bell et al. 1990, as in
 #: gaitvision/synth/pelvis_truth.py), 0.15 hip widths either way.
 CANDIDATES = {
-    "dis": {"method": "dis"},
+    "dis": {"method": "dis", "fit": "regions"},
     "lk": {"method": "lk"},
     "ecc": {"method": "ecc"},
     "dis_tilt": {"method": "dis", "fit": "tilt"},
-    "dis_psis": {"method": "dis", "inner": 0.13, "outer": 0.43, "bottom": 0.43, "top": 0.73},
+    "dis_psis": {"method": "dis", "fit": "regions", "inner": 0.13, "outer": 0.43,
+                 "bottom": 0.43, "top": 0.73},
     "lk_psis": {"method": "lk", "inner": 0.13, "outer": 0.43, "bottom": 0.43, "top": 0.73},
     "dis_tilt_psis": {"method": "dis", "fit": "tilt", "inner": 0.13, "outer": 0.43,
                       "bottom": 0.43, "top": 0.73},

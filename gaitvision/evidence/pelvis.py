@@ -98,9 +98,10 @@ class PelvisRegionTracker:
         out (a hand passing over the waist is not the pelvis).
     min_kept : float
         Fewest fraction of a region's pixels left after that for the step to count.
-    fit : {"regions", "tilt"}
+    fit : {"regions", "tilt"}, optional
         "regions": the tilt from the two regions' median vertical motions; "tilt" (DIS
-        only): a robust straight-line fit of the vertical flow against x over both
+        only, its default; chosen on the build split of rendered rear runners, see
+        ``docs/pelvis-arms-front.md``): a robust straight-line fit of the vertical flow against x over both
         regions' pixels together, ``dy = a + b x``, weighted by the vertical image
         gradient and re-weighted with Tukey's biweight (Holland & Welsch 1977, IRLS):
         the slope ``b`` is the rigid tilt's change.
@@ -109,9 +110,10 @@ class PelvisRegionTracker:
     def __init__(self, method: str = "dis", top: float = 0.65, bottom: float = 0.05,
                  inner: float = 0.06, outer: float = 0.45, max_side: int = 640,
                  min_hip_width_px: float = 12.0, hand_radius: float = 0.3,
-                 min_kept: float = 0.25, fit: str = "regions") -> None:
+                 min_kept: float = 0.25, fit: str | None = None) -> None:
         if method not in METHODS:
             raise ValueError(f"method must be one of {METHODS}")
+        fit = fit or ("tilt" if method == "dis" else "regions")
         if fit not in ("regions", "tilt") or (fit == "tilt" and method != "dis"):
             raise ValueError('fit must be "regions", or "tilt" with method "dis"')
         self.fit = fit
