@@ -79,7 +79,8 @@ def stability(clip: Path, tracks: Path | None, hip: str | None) -> None:
     a = analyse(clip, None, tracks, hip)
     print(f"\n{clip} (hip: {hip or 'default, knee circle'}); no truth: per-stride values")
     print("\n".join(n for n in a.quality.notes if "hip" in n))
-    for m in ("hip_extension_peak_deg", "trunk_lean_deg", "overstride_leg_lengths"):
+    for m in ("hip_extension_peak_deg", "hip_extension_vs_trunk_peak_deg", "trunk_lean_deg",
+              "overstride_leg_lengths", "vertical_oscillation_leg_lengths"):
         for side in SIDES:
             v = [s.metrics.get(m, np.nan) for s in a.included(side)]
             print(f"{m:24s} {side:5s} mean {np.nanmean(v):7.3f} sd {np.nanstd(v):6.3f}  "
