@@ -57,7 +57,9 @@ def analyse(clip: Path, height_cm: float | None, tracks: Path | None, hip: str |
         from gaitvision.evidence.hip_centre import estimate_hip_centre
 
         hip_centre = estimate_hip_centre(labelled, clip, method=hip)
-        print(f"{clip.name}: hip {hip_centre.method} offset {hip_centre.offset_px:+.1f} px "
+        far = (f", far ({hip_centre.far_side}) hip extra {hip_centre.far_extra_px:+.1f} px "
+               f"(se {hip_centre.far_extra_se_px:.1f})" if hip_centre.far_side else "")
+        print(f"{clip.name}: hip {hip_centre.method} offset {hip_centre.offset_px:+.1f} px{far} "
               f"({hip_centre.n_frames} frames; {hip_centre.note})")
     return analyze_gait(clean_track(labelled), raw=labelled, height_cm=height_cm,
                         hip_centre=hip_centre)

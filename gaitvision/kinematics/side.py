@@ -69,18 +69,18 @@ def timing(s: Stride) -> dict[str, float]:
 
 
 def hip_centre_series(bf: BodyFrame, series: dict[str, np.ndarray],
-                      offset_fwd: float) -> None:
-    """Re-measure the angles that use the hip on the hip joint centre, in place.
+                      offsets_fwd: dict[str, float]) -> None:
+    """Re-measure the angles that use the hip on the hip joint centres, in place.
 
-    ``offset_fwd`` (leg lengths, + forward) moves both hip keypoints to the clip's hip
-    joint centre (:mod:`gaitvision.evidence.hip_centre`). Hip extension (vs vertical
-    and vs the trunk) and trunk lean are taken from it; knee flexion stays on the three
-    keypoints hip, knee, ankle, whose biases largely cancel (on the sample side clip
-    the joint-centre hip with BlazePose's knee and ankle reads 5-6 deg more flexion
-    at IC than the truth, the keypoint hip 1-2 deg).
+    ``offsets_fwd`` (leg lengths, + forward, per leg) moves each hip keypoint to its
+    joint centre (:meth:`gaitvision.evidence.hip_centre.HipCentre.leg_offsets_px`: one
+    offset shared by both hips, plus the far hip's own extra). Hip extension (vs
+    vertical and vs the trunk) is taken from each leg's centre, trunk lean from their
+    midpoint; knee flexion stays on the three keypoints hip, knee, ankle, whose biases
+    largely cancel (on the sample side clip the joint-centre hip with BlazePose's knee
+    and ankle reads 5-6 deg more flexion at IC than the truth, the keypoint hip 1-2 deg).
     """
-    shift = np.array([offset_fwd, 0.0])
-    hips = {s: bf.point(HIP[s]) + shift for s in SIDES}
+    hips = {s: bf.point(HIP[s]) + np.array([offsets_fwd[s], 0.0]) for s in SIDES}
     shoulders = bf.mid(SHOULDER["left"], SHOULDER["right"])
     trunk = shoulders - (hips["left"] + hips["right"]) / 2
     lean = np.degrees(np.arctan2(trunk[:, 0], trunk[:, 1]))
@@ -145,14 +145,24 @@ SIDE_CURVES = {"knee_flexion_deg": "deg", "hip_extension_deg": "deg",
 
 def hip_note(hip_centre, offset_ll: float, leg_cm: float | None) -> str:
     """Quality note naming the hip definition each side-view metric uses."""
-    uses = "peak hip extension (vs vertical and vs the trunk), trunk lean and overstride"
     rest = ("knee flexion uses BlazePose's hip point; vertical oscillation is the pelvis's "
             "height read below the ears")
+
+    def size(px: float) -> str:  # px -> text, at the clip's scale (offset_ll / offset_px)
+        ll = offset_ll * px / hip_centre.offset_px
+        return f"{abs(ll) * leg_cm:.1f} cm" if leg_cm else f"{abs(ll):.3f} leg lengths"
+
     if hip_centre is not None and hip_centre.used:
-        size = f"{abs(offset_ll) * leg_cm:.1f} cm" if leg_cm else f"{abs(offset_ll):.3f} leg lengths"
         where = "behind" if offset_ll < 0 else "in front of"
-        return (f"hip joint centre ({hip_centre.method.replace('_', ' ')} method: {size} "
-                f"{where} BlazePose's hip point) used for {uses}; {rest}")
+        text = (f"hip joint centre ({hip_centre.method.replace('_', ' ')} method: "
+                f"{size(hip_centre.offset_px)} {where} BlazePose's hip point")
+        if hip_centre.far_extra_px:
+            way = "back" if hip_centre.far_extra_px < 0 else "forward"
+            text += (f"; the far ({hip_centre.far_side}) hip's own keypoint bias: a further "
+                     f"{size(hip_centre.far_extra_px)} {way}")
+        return (f"{text}) used for peak hip extension (vs vertical and vs the trunk) and "
+                f"trunk lean; overstride uses the offset shared by both hips; {rest}")
     why = f" ({hip_centre.note})" if hip_centre is not None and hip_centre.note else ""
     return (f"BlazePose's hip point (a surface point, typically 3-5 cm in front of the hip "
-            f"joint centre){why} used for {uses}; {rest}")
+            f"joint centre){why} used for peak hip extension (vs vertical and vs the trunk), "
+            f"trunk lean and overstride; {rest}")
