@@ -173,6 +173,11 @@ class FrontView(RearView):
 
     name = "front"
 
+    def detector(self, treadmill: bool) -> MidstanceContactDetector:
+        """Stances placed about the pelvis's lowest point, TO mirrored from IC (from the
+        front the landing turns the foot's image path sharply, the lift-off does not)."""
+        return MidstanceContactDetector(self.contact_params, anchor="ic")
+
 
 #: View name (as in a ViewEstimate) -> view class.
 VIEWS = {"side": SideView, "rear": RearView, "front": FrontView}
