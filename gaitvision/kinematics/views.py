@@ -79,7 +79,8 @@ class SideView:
         (default: the knee-circle estimate from ``track``; :mod:`gaitvision.evidence.hip_centre`)."""
         self.hip_centre = hip_centre or KneeCircleHip().estimate(track)
         self.hip_offset = self.hip_centre.offset_px / bf.leg_px if self.hip_centre.used else 0.0
-        hip_centre_series(bf, series, self.hip_offset)
+        legs = self.hip_centre.leg_offsets_px()
+        hip_centre_series(bf, series, {s: v / bf.leg_px for s, v in legs.items()})
 
     def stride_metrics(self, bf: BodyFrame, series: dict, stride: Stride,
                        leg_cm: float | None) -> dict[str, float]:
