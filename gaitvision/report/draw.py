@@ -18,8 +18,14 @@ import cv2
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-from gaitvision.landmarks import EDGES, NAMES
+from gaitvision.landmarks import EDGES, INDEX, N_LANDMARKS, NAMES, NOSE, SHOULDER
 from gaitvision.report import style
+
+#: The body from the shoulders down; the face is drawn as the nose alone.
+FIRST_BODY = SHOULDER["left"]
+#: Finger and thumb points: a hand is drawn as its wrist.
+FINGERS = frozenset(INDEX[f"{side}_{part}"] for side in ("left", "right")
+                    for part in ("pinky", "index", "thumb"))
 
 #: Below this visibility a landmark is drawn faded.
 LOW_CONFIDENCE = 0.5
@@ -172,7 +178,7 @@ def draw_skeleton(img: np.ndarray, xy: np.ndarray, vis: np.ndarray, st: Style,
     """
     far = None if near is None else ("right" if near == "left" else "left")
     H, W = img.shape[:2]
-    pts = xy[11:33]
+    pts = xy[FIRST_BODY:]
     fin = np.isfinite(pts).all(axis=1)
     if not fin.any():
         return
@@ -202,7 +208,7 @@ def draw_skeleton(img: np.ndarray, xy: np.ndarray, vis: np.ndarray, st: Style,
         return w
 
     for a, b in EDGES:
-        if a < 11 or b < 11:  # head drawn as a point only
+        if a < FIRST_BODY or b < FIRST_BODY:  # head drawn as a point only
             continue
         pa, pb = xy[a], xy[b]
         if not (_ok(pa) and _ok(pb)):
@@ -215,8 +221,8 @@ def draw_skeleton(img: np.ndarray, xy: np.ndarray, vis: np.ndarray, st: Style,
         w = width(sd)
         cv2.line(target, _pt(pa - o), _pt(pb - o), (0, 0, 0), w + 2, cv2.LINE_AA)
         cv2.line(target, _pt(pa - o), _pt(pb - o), colour(sd), w, cv2.LINE_AA)
-    for j in range(11, 33):
-        if j in (17, 18, 19, 20, 21, 22):  # hands: wrist only
+    for j in range(FIRST_BODY, N_LANDMARKS):
+        if j in FINGERS:  # hands: wrist only
             continue
         p = xy[j]
         if not _ok(p):
@@ -230,9 +236,9 @@ def draw_skeleton(img: np.ndarray, xy: np.ndarray, vis: np.ndarray, st: Style,
             used_faint = True
             cv2.circle(faint_layer, _pt(p - off), r + 1, colour(sd), max(1, st.line // 2 + 1),
                        cv2.LINE_AA)
-    if _ok(xy[0]):
-        cv2.circle(img, _pt(xy[0]), st.line + 2, (0, 0, 0), -1, cv2.LINE_AA)
-        cv2.circle(img, _pt(xy[0]), st.line + 1, style.CENTRE_RGB, -1, cv2.LINE_AA)
+    if _ok(xy[NOSE]):
+        cv2.circle(img, _pt(xy[NOSE]), st.line + 2, (0, 0, 0), -1, cv2.LINE_AA)
+        cv2.circle(img, _pt(xy[NOSE]), st.line + 1, style.CENTRE_RGB, -1, cv2.LINE_AA)
     if used_faint:
         roi = img[y0:y1, x0:x1]
         cv2.addWeighted(faint_layer, 0.4, roi, 0.6, 0, dst=roi)
