@@ -88,7 +88,7 @@ def build_parser() -> argparse.ArgumentParser:
     pose.add_argument("--no-cache", action="store_true")
 
     an = sub.add_parser("analyze", help="full analysis: pose, metrics, report")
-    an.add_argument("videos", nargs="+", metavar="VIDEO", help="one clip, or a side and a rear clip")
+    an.add_argument("videos", nargs="+", metavar="VIDEO", help="one clip, or a side and a rear or front clip")
     an.add_argument("--out", default=None, help="result folder (default: results/NAME)")
     an.add_argument("--height-cm", type=_positive, default=None)
     an.add_argument("--speed-kmh", type=_positive, default=None)

@@ -1,9 +1,9 @@
 """The one-call API: clip(s) in, a result folder out.
 
-``analyze`` runs every stage (pose, kinematics, report) on one clip or on a side and
-a rear clip of the same run; ``render_report`` re-renders the report of a saved
-result without running pose again. The CLI and the web app are thin layers over
-these two functions. Result folder layout::
+``analyze`` runs every stage (pose, kinematics, report) on one clip or on two clips of
+the same run from different views (side and rear, or side and front); ``render_report``
+re-renders the report of a saved result without running pose again. The CLI and the
+web app are thin layers over these two functions. Result folder layout::
 
     OUT/manifest.json, report.pdf, README.txt
     OUT/<view>/pose.npz, pose_labelled.npz, keypoints.csv, metrics.json, strides.csv,
@@ -49,7 +49,7 @@ RESULT_SCHEMA = "gaitvision.result/1"
 class ViewResult:
     """One analysed clip inside a result."""
 
-    view: str  # folder name: "side" or "rear"
+    view: str  # folder name = the clip's view: "side", "rear" or "front"
     video_path: str
     pose: PoseProduct
     analysis: GaitAnalysis
@@ -69,12 +69,19 @@ class AnalysisResult:
     manifest: dict = field(default_factory=dict)
 
     def view(self, name: str) -> ViewResult | None:
-        """The analysed clip of a view (``"side"`` / ``"rear"``), if any."""
+        """The analysed clip of a view (``"side"`` / ``"rear"`` / ``"front"``), if any."""
         return next((v for v in self.views if v.view == name), None)
 
 
+#: Views in the order a result lists them (folder names).
+VIEW_ORDER = ("side", "rear", "front")
+
+
 def _folder_for(view: str) -> str:
-    return "side" if view == "side" else "rear"
+    """The result sub-folder of a clip: its view (a front clip keeps its own folder)."""
+    if view not in VIEW_ORDER:
+        raise GaitVisionError(f"unknown view {view!r}; use one of {', '.join(VIEW_ORDER)}.")
+    return view
 
 
 def analyze(
@@ -96,7 +103,8 @@ def analyze(
     progress: ProgressCallback | None = None,
     time_scale: float = 1.0,
 ) -> AnalysisResult:
-    """Analyse one clip, or a side and a rear clip of the same run.
+    """Analyse one clip, or two clips of the same run from different views (e.g. side and
+    rear, or side and front: one report with both).
 
     Parameters
     ----------
@@ -147,7 +155,8 @@ def analyze(
     videos = [Path(v) for v in videos]
     out_dir = Path(out_dir)
     if not 1 <= len(videos) <= 2:
-        raise GaitVisionError("give one clip, or a side clip and a rear clip of the same run.")
+        raise GaitVisionError("give one clip, or a side clip and a rear or front clip of the "
+                              "same run.")
     views = list(views) if views is not None else [None] * len(videos)
     if len(views) != len(videos):
         raise GaitVisionError("give one --view per clip, or none.")
@@ -166,8 +175,8 @@ def analyze(
         folder = _folder_for(product.view.view)
         if any(r.view == folder for r in results):
             raise GaitVisionError(
-                f"both clips look like {folder} views; give one side clip and one rear clip, "
-                "or set each clip's view with --view."
+                f"both clips look like {folder} views; give one side clip and one rear or "
+                "front clip, or set each clip's view with --view."
             )
         report(progress, "kinematics", k / n)
         analysis = _kinematics(product, settings, height_cm, speed_kmh, step)
@@ -177,7 +186,7 @@ def analyze(
             analysis.video["name"] = Path(str(clip_names[k])).name
         results.append(ViewResult(folder, str(video.resolve()), product, analysis))
     report(progress, "kinematics", 1.0)
-    results.sort(key=lambda r: r.view != "side")  # side first in every listing
+    results.sort(key=lambda r: VIEW_ORDER.index(r.view))  # side first in every listing
 
     session = {
         "runner_name": runner_name, "notes": notes, "height_cm": height_cm,

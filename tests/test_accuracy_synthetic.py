@@ -36,9 +36,11 @@ def known_miss(reason: str):
 # Measured 2026-11-22 (see the issue notes), with mediapipe's own smoothing off. Causes
 # are the pose model's keypoints, not the maths: the same metrics on the truth's own pixel
 # positions pass (the last test).
-ARMS = ("from behind, wrists crossing in front of the torso are hidden (BlazePose visibility "
-        "about 0.2) and BlazePose puts them beside it (-0.21 / -0.19 against +0.15 / +0.14 "
-        "shoulder widths); the pipeline gives no value rather than that guess")
+ARMS = ("from behind, wrists crossing in front of the torso are hidden and BlazePose puts them "
+        "beside it (-0.21 / -0.19 against +0.15 / +0.14 shoulder widths); the forearm's reach "
+        "from the elbow (+0.18 / +0.14 here) over-reaches where the forearm points forward "
+        "(+0.07 against a true -0.10 on another render), so hidden strides give bounds, not "
+        "a value")
 SIDE_EVENTS = ("side-view events: 17 of 19 ICs and 15 of 18 TOs within one frame; the worst "
                "IC is 5.1 frames off where BlazePose blends both feet for 6 frames (161-166), "
                "the worst TO 2.2 frames; IC is 0.6 frame and TO 0.4 frame early on average "
@@ -162,13 +164,29 @@ def test_arm_crossover_within_a_tenth_of_shoulder_width(arm, rear):
     assert measured == pytest.approx(true, abs=0.1)
 
 
-def test_wrists_hidden_where_they_cross_give_no_crossover_value(rear):
-    """Rather than print the pose model's guess for a wrist it cannot see, the rear view
-    leaves crossover out and says why."""
+def _truth_stride(truth: dict, rec) -> dict | None:
+    same = [s for s in truth["strides"] if s["side"] == rec.side and s.get("arm_crossover")]
+    return min(same, key=lambda s: abs(s["ic_s"] - rec.start_s)) if same else None
+
+
+def test_hidden_wrists_give_bounds_that_hold(rear):
+    """Rather than print a guess for a wrist it cannot see, each stride gives bounds:
+    at least as far in as the elbow, at most the forearm's reach along the pose model's
+    direction; a value or bounds on at least 80 % of strides, and the lower bound holds
+    on every stride. Measured 2026-12-03: reach +0.178 / +0.143 on average against a
+    true 0.153 / 0.137, above the truth on 16 of 17 strides."""
     analysis, truth = rear
     assert truth["summary"]["arm_crossover"]["image"]["left"] > 0  # the arms do cross
-    assert "arm_crossover_shoulder_widths" not in analysis.summary
-    assert any("hidden behind the torso" in n for n in analysis.quality.notes)
+    recs = analysis.strides
+    m = [r.metrics for r in recs]
+    value = [np.isfinite(x["arm_crossover_shoulder_widths"]) for x in m]
+    least = [np.isfinite(x["arm_crossover_at_least_shoulder_widths"]) for x in m]
+    assert not any(v and b for v, b in zip(value, least))
+    assert sum(v or b for v, b in zip(value, least)) >= 0.8 * len(recs)
+    for rec in recs:
+        true = _truth_stride(truth, rec)["arm_crossover"]["image"]
+        assert not rec.metrics["arm_crossover_at_least_shoulder_widths"] > true
+    assert any("give bounds, not a value" in n for n in analysis.quality.notes)
 
 
 # ---------------------------------------------------------------- the maths alone
@@ -242,7 +260,7 @@ def front():
 def test_front_clip_is_found_to_be_a_front_view_and_analysed(front):
     analysis, truth = front
     assert truth["clip"]["view"] == "front"
-    assert analysis.view == "rear"  # the frontal-plane analysis, mirrored sides
+    assert analysis.view == "front"  # its own view: the rear metrics, mirrored sides
     assert sum(r.excluded is None for r in analysis.strides) >= 8
 
 

@@ -32,7 +32,7 @@ from gaitvision.kinematics.analysis import GaitAnalysis
 from gaitvision.kinematics.reference import METRICS
 
 COMPARE_SCHEMA = "gaitvision.compare/1"
-VIEWS = ("side", "rear")
+VIEWS = ("side", "rear", "front")
 UNRELIABLE = "unreliable"
 
 
@@ -205,8 +205,9 @@ def compare(result_a: str | os.PathLike, result_b: str | os.PathLike,
     sa, sb = _session(ra, labels[0]), _session(rb, labels[1])
     views = [v for v in _views(ra) if v in _views(rb)]
     if not views:
-        raise GaitVisionError(f"{ra} and {rb} share no analysed view (side or rear): compare "
-                              "a side clip with a side clip, a rear clip with a rear clip.")
+        raise GaitVisionError(f"{ra} and {rb} share no analysed view (side, rear or front): "
+                              "compare a side clip with a side clip, a rear clip with a rear "
+                              "clip, a front clip with a front clip.")
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.partial-", dir=out.parent))
     try:

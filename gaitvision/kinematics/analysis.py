@@ -26,7 +26,7 @@ and empty cells in CSV.
     {"schema": "gaitvision.metrics/1",
      "video": {VideoInfo: path, sha256, codec, width, height, rotation, n_frames,
                duration_s, fps, fps_nominal, variable_frame_rate},
-     "view": "side" | "rear",  "direction": "left" | "right" | null,
+     "view": "side" | "rear" | "front",  "direction": "left" | "right" | null,
      "height_cm": float | null, "speed_kmh": float | null, "leg_length_px": float,
      "summary": {NAME: {"label", "unit", "definition",
                         "left" | "right" | "both": {"mean", "sd", "median", "n"} | null,
@@ -111,7 +111,7 @@ class GaitAnalysis:
     Attributes
     ----------
     view : str
-        ``"side"`` or ``"rear"`` (front is analysed as rear).
+        ``"side"``, ``"rear"`` or ``"front"`` (front: the rear view's metrics, mirrored).
     direction : str or None
         Side view: ``"left"`` when the runner faces image-left, else ``"right"``.
     video : dict

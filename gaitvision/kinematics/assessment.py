@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from gaitvision.kinematics.analysis import MetricSummary, Quality, StrideRecord
-from gaitvision.kinematics.rear import TILT_DEG, innermost_wrist
+from gaitvision.kinematics.rear import TILT_DEG, arm_crossover
 from gaitvision.kinematics.reference import (
     MIN_STRIDES,
     REAR_METRICS,
@@ -43,7 +43,7 @@ def hidden_leg(vis: dict[str, float]) -> str | None:
 
 def assess_quality(track: PoseTrack, seq: Sequence, vis: dict, roll: float, view: str) -> Quality:
     n = {f: sum(1 for s in seq.strides if s.foot == f) for f in SIDES}
-    rear = view == "rear"
+    rear = view != "side"  # rear or front: the frontal plane
     q = Quality(
         strides_left=n["left"], strides_right=n["right"], confidence_left=vis["left"],
         confidence_right=vis["right"],
@@ -74,11 +74,12 @@ def assess_quality(track: PoseTrack, seq: Sequence, vis: dict, roll: float, view
         # Measured on the synthetic rear clip with exact truth (sample_videos/): the pose
         # model places the toe poorly from behind, and its hip points follow the pelvis's
         # tilt with about a third of its amplitude.
-        q.notes.append("rear view: contact time, flight time and duty factor are not summarised "
-                       "(from behind the toe's lift-off is hard to see: on a rendered runner "
+        q.notes.append(f"{view} view: contact time, flight time and duty factor are not "
+                       "summarised (from behind or in front the toe's lift-off is hard to "
+                       "see: on a rendered rear-view runner "
                        "contacts came out about 110 ms short); cadence is not affected; film "
                        "from the side for timing")
-        q.notes.append("rear view: the pose model's hip points under-read pelvic tilt (on a "
+        q.notes.append(f"{view} view: the pose model's hip points under-read pelvic tilt (on a "
                        "rendered runner with a true 5 deg drop they read 1.6-2.8 deg): take "
                        "pelvic drop as a lower bound")
     if track.fps < 50:
@@ -118,13 +119,23 @@ def exclude_irregular(strides: list[StrideRecord], q: Quality,
 
 
 def note_hidden_wrists(bf, series: dict, seq: Sequence, q: Quality) -> None:
-    hidden = {f: sum(not innermost_wrist(bf, series, s)[1] for s in seq.strides if s.foot == f)
-              for f in SIDES}
-    if sum(hidden.values()):
-        q.notes.append(f"arm crossover: in {sum(hidden.values())} of {len(seq.strides)} strides "
-                       f"(left arm {hidden['left']}, right arm {hidden['right']}) the wrist was "
-                       "hidden behind the torso at its innermost point, so whether it crossed the "
-                       "midline cannot be seen from behind; those strides give no value")
+    """Say how many strides' arm crossover is only bounded (the wrist hidden behind the
+    torso at its innermost point), and the bounds' range."""
+    got = [(s.foot, arm_crossover(bf, series, s)) for s in seq.strides]
+    bounded = [(f, a) for f, a in got if a.source == "bounds"]
+    if not bounded:
+        return
+    n = {f: sum(g == f for g, _ in bounded) for f in SIDES}
+    least = [a.at_least for _, a in bounded]
+    most = [a.at_most for _, a in bounded if np.isfinite(a.at_most)]
+    reach = (f"; at most {min(most):+.2f} to {max(most):+.2f} (the forearm's full reach "
+             f"from the elbow, in {len(most)} strides)") if most else ""
+    q.notes.append(f"arm crossover: in {len(bounded)} of {len(seq.strides)} strides (left arm "
+                   f"{n['left']}, right arm {n['right']}) the wrist was hidden behind the "
+                   "torso at its innermost point, so how far it crossed cannot be seen from "
+                   "behind; those strides give bounds, not a value: at least "
+                   f"{min(least):+.2f} to {max(least):+.2f} shoulder widths past the midline "
+                   f"(as far in as the elbow){reach}; film from the front to measure it")
 
 
 def summaries(strides: list[StrideRecord], view: str, q: Quality, roll: float,
@@ -141,7 +152,7 @@ def summaries(strides: list[StrideRecord], view: str, q: Quality, roll: float,
         out[name] = summarize(name, vals, n, extra, harmonic=(name == "cadence_spm"),
                               means=cadence if name == "cadence_spm" else None)
         Reliability().judge(out[name], vals, q)
-    if view == "rear" and np.isfinite(roll):
+    if view != "side" and np.isfinite(roll):
         out["camera_roll_deg"] = summarize("camera_roll_deg", {"both": [roll]}, {})
     _flag_biased_contacts(out, q)
     return out
@@ -170,7 +181,8 @@ def _extra_words(name: str, vals: dict[str, list[float]], q: Quality) -> str:
                  "(1.6-2.8 deg for a true 5 deg drop on a rendered runner of known truth)")
     if name == "arm_crossover_shoulder_widths":
         extra = ("from the strides where the wrist was seen at its innermost point (from "
-                 "behind, a wrist crossing in front of the torso is hidden)")
+                 "behind, a wrist crossing in front of the torso is hidden: those strides "
+                 "give bounds, see the notes)")
     if name == "step_width_leg_lengths":
         allv = [v for f in SIDES for v in vals[f] if np.isfinite(v)]
         if allv:

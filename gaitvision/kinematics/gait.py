@@ -76,7 +76,7 @@ def analyze_gait(pose: PoseProduct | PoseTrack, *, raw: PoseTrack | None = None,
     raw : PoseTrack, optional
         See ``pose``; cleaned with a cut-off of ``angle_cutoff_hz``.
     view : {"side", "rear", "front"}, optional
-        Overrides the product's view; "front" is analysed like "rear".
+        Overrides the product's view; "front" measures the rear view's metrics, mirrored.
     height_cm : float, optional
         Runner's height: adds the metrics in cm.
     speed_kmh : float, optional
@@ -134,7 +134,7 @@ def analyze_gait(pose: PoseProduct | PoseTrack, *, raw: PoseTrack | None = None,
     series = v.series(bf)
     v.use_hip_centre(bf, series, track, hip_centre)
     quality = _quality(track, seq, vis, roll, v, treadmill)
-    if v.name == "rear" and not seq.walking:  # the pelvis from the image (docs/pelvis-arms-front.md)
+    if v.name != "side" and not seq.walking:  # the pelvis from the image (docs/pelvis-arms-front.md)
         quality.notes.append(image_pelvis(track, series, seq.stride_s))
     strides = [] if seq.walking else _strides(v, bf, series, seq, track, height_cm, quality,
                                               treadmill)

@@ -21,6 +21,7 @@ reported, and a large value is flagged.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -28,7 +29,7 @@ import numpy as np
 from gaitvision.kinematics.geometry import BodyFrame
 from gaitvision.kinematics.sequence import Stride
 from gaitvision.kinematics.side import timing
-from gaitvision.landmarks import HIP, SHOULDER, WRIST
+from gaitvision.landmarks import ELBOW, HIP, SHOULDER, WRIST
 from gaitvision.signal import at, peak
 
 #: Fewest measured frame steps (fraction) for the image's pelvic motion to be used.
@@ -61,35 +62,116 @@ def camera_roll(times: np.ndarray, xy: np.ndarray, strides: list[Stride]) -> flo
 
 
 def stride_metrics(bf: BodyFrame, series: dict[str, np.ndarray], s: Stride) -> dict[str, float]:
-    """Every rear-view metric of one stride (keyed by its foot, which is also the arm)."""
+    """Every rear-view metric of one stride (keyed by its foot, which is also the arm).
+
+    Arm crossover is a value (``arm_crossover_shoulder_widths``) only where the wrist was
+    seen at its innermost point; where it was hidden, the stride gives bounds instead
+    (``arm_crossover_at_least_shoulder_widths``, ``arm_crossover_at_most_shoulder_widths``);
+    see :func:`arm_crossover`.
+    """
     t, f = bf.t, s.foot
     ic, to = s.stance.ic, s.stance.to
     out = timing(s)
     drop = drop_series(series, f)
     out["pelvic_drop_peak_deg"] = peak(t, drop, ic, to)
-    cross, seen = innermost_wrist(bf, series, s)
-    if not seen:
-        cross = float("nan")
-    out["arm_crossover_shoulder_widths"] = cross
-    out["arm_crossover_strides_pct"] = 100.0 * (cross > 0) if np.isfinite(cross) else np.nan
+    arm = arm_crossover(bf, series, s)
+    out["arm_crossover_shoulder_widths"] = arm.value
+    out["arm_crossover_at_least_shoulder_widths"] = arm.at_least
+    out["arm_crossover_at_most_shoulder_widths"] = arm.at_most
+    out["arm_crossover_strides_pct"] = arm.crossed_pct
     out["step_width_leg_lengths"] = at(t, series[f"foot_offset_ll.{f}"], ic)
     return out
 
 
-def innermost_wrist(bf: BodyFrame, series: dict[str, np.ndarray], s: Stride) -> tuple[float, bool]:
-    """The stride's arm at its innermost: crossover (shoulder widths) and whether it was seen.
+@dataclass
+class ArmCrossover:
+    """One stride's arm crossover (shoulder widths): a value, or bounds, or nothing.
 
-    A wrist that crosses the midline from behind passes in front of the torso, where the
-    camera cannot see it and the pose model guesses (on the rendered rear clip it put
-    crossing wrists beside the torso, visibility about 0.2). Such a stride cannot say
-    whether the arm crossed.
+    ``source`` is "seen" (``value`` set), "bounds" (``at_least`` and, where every hidden
+    wrist could be placed, ``at_most`` set) or "none".
     """
-    t, y = bf.t, series[f"wrist_offset_sw.{s.foot}"]
-    sel = np.flatnonzero((t >= s.stance.ic) & (t <= s.end) & np.isfinite(y))
-    if not sel.size:
-        return float("nan"), True
-    k = int(sel[np.argmax(y[sel])])
-    return peak(t, y, s.stance.ic, s.end), bool(bf.vis[k, WRIST[s.foot]] >= SEEN)
+
+    value: float = float("nan")
+    at_least: float = float("nan")
+    at_most: float = float("nan")
+    source: str = "none"
+
+    @property
+    def crossed_pct(self) -> float:
+        """100 if the wrist crossed the midline, 0 if it did not, NaN if unknown."""
+        if np.isfinite(self.value):
+            return 100.0 * (self.value > 0)
+        if self.at_least > 0:
+            return 100.0
+        if self.at_most <= 0:
+            return 0.0
+        return float("nan")
+
+
+def arm_crossover(bf: BodyFrame, series: dict[str, np.ndarray], s: Stride) -> ArmCrossover:
+    """The stride's arm at its innermost (IC to the next IC of the arm's foot).
+
+    A seen wrist gives its position past the midline. A hidden wrist (from behind: in
+    front of the torso) is at least about as far in as its seen elbow, and at most as
+    far as the forearm reaches from the elbow along the pose model's direction
+    (:class:`gaitvision.evidence.forearm.ForearmReach`, series
+    ``wrist_offset_forearm_sw``; unknown where that direction is not trusted). The
+    stride has a value when the innermost seen wrist is farther in than every hidden
+    wrist can reach; otherwise it has bounds: at least the innermost seen wrist or
+    hidden wrist's elbow, at most the innermost seen wrist or reach (NaN when some
+    hidden wrist's reach is unknown). The reach is not a value: on a rendered runner
+    whose forearm points forward at its innermost, it reached +0.07 shoulder widths
+    against a true -0.10 (``docs/pelvis-arms-front.md``).
+    """
+    arm = s.foot
+    sel = (bf.t >= s.stance.ic) & (bf.t <= s.end)
+    kp = series[f"wrist_offset_sw.{arm}"]
+    reach = forearm_offsets(bf, series)[arm]
+    elbow = series[f"elbow_offset_sw.{arm}"]
+    seen = sel & (bf.vis[:, WRIST[arm]] >= SEEN) & np.isfinite(kp)
+    hidden = sel & ~seen
+    best_seen = float(np.max(kp[seen])) if seen.any() else -np.inf
+    if not hidden.any():
+        return ArmCrossover(value=best_seen, source="seen") if seen.any() else ArmCrossover()
+    unknown = bool((~np.isfinite(reach[hidden])).any())
+    most = max(best_seen, float(np.nanmax(reach[hidden])) if not unknown else np.inf)
+    if seen.any() and most <= best_seen:  # no hidden wrist can be farther in
+        return ArmCrossover(value=best_seen, source="seen")
+    elbows = elbow[hidden & (bf.vis[:, ELBOW[arm]] >= SEEN)]
+    least = max(best_seen, float(np.nanmax(elbows)) if np.isfinite(elbows).any() else -np.inf)
+    if not np.isfinite(least):
+        return ArmCrossover()
+    return ArmCrossover(at_least=least, at_most=most if np.isfinite(most) else float("nan"),
+                        source="bounds")
+
+
+def forearm_offsets(bf: BodyFrame, series: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Per arm, the crossover of the hidden wrist placed from the elbow and the forearm
+    (NaN where the wrist is seen or cannot be placed); computed once and kept in
+    ``series`` as ``wrist_offset_forearm_sw`` (with ``elbow_offset_sw``, the elbow's)."""
+    if "wrist_offset_forearm_sw.left" not in series:
+        from gaitvision.evidence.forearm import ForearmReach
+
+        ev = ForearmReach(seen=SEEN).estimate(bf.p, bf.vis, leg=1.0)  # bf is in leg lengths
+        for arm in ("left", "right"):
+            series[f"wrist_offset_forearm_sw.{arm}"] = midline_offset(bf, ev.wrist_xy[arm], arm)
+            series[f"elbow_offset_sw.{arm}"] = midline_offset(bf, bf.point(ELBOW[arm]), arm)
+    return {arm: series[f"wrist_offset_forearm_sw.{arm}"] for arm in ("left", "right")}
+
+
+def midline_offset(bf: BodyFrame, point: np.ndarray, arm: str) -> np.ndarray:
+    """How far ``point`` (T, 2, body frame) lies past the body midline toward the other
+    side, in shoulder widths: the definition of ``wrist_offset_sw``
+    (:func:`gaitvision.kinematics.geometry.rear_series`)."""
+    hip = bf.mid(HIP["left"], HIP["right"])
+    axis = bf.mid(SHOULDER["left"], SHOULDER["right"]) - hip
+    width = np.abs(bf.point(SHOULDER["left"])[:, 0] - bf.point(SHOULDER["right"])[:, 0])
+    sw = float(np.nanmedian(width)) if np.isfinite(width).any() else float("nan")
+    with np.errstate(invalid="ignore", divide="ignore"):
+        f = (point[:, 1] - hip[:, 1]) / axis[:, 1]
+    mid_x = hip[:, 0] + f * axis[:, 0]
+    sgn = 1.0 if arm == "left" else -1.0
+    return -sgn * (point[:, 0] - mid_x) / sw
 
 
 def drop_series(series: dict[str, np.ndarray], stance_side: str) -> np.ndarray:

@@ -267,8 +267,15 @@ def unregister(name: str) -> None:
     METRICS.pop(name, None)
 
 
+def metric_view(view: str) -> str:
+    """The metric set a view measures: ``"side"``, or ``"rear"`` for both frontal-plane
+    views (a front view measures the rear view's metrics, mirrored)."""
+    return "side" if view == "side" else "rear"
+
+
 def view_metrics(view: str) -> tuple[str, ...]:
-    """NAMEs summarised by a view ("side" or "rear"), in display order."""
+    """NAMEs summarised by a view ("side", "rear" or "front"), in display order."""
+    view = metric_view(view)
     return tuple(n for n, m in METRICS.items() if view in m.views)
 
 
@@ -283,6 +290,7 @@ def chart_metrics(chart: str, view: str | None = None) -> list[str]:
 
     ``view`` keeps the metrics that view summarises.
     """
+    view = None if view is None else metric_view(view)
     ms = [m for m in METRICS.values() if chart in m.charts and (view is None or view in m.views)]
     return [m.name for m in sorted(ms, key=lambda m: (m.charts[chart], m.order))]
 
@@ -290,6 +298,7 @@ def chart_metrics(chart: str, view: str | None = None) -> list[str]:
 def keyframe_captions(view: str) -> dict[str, list[tuple[str, str, int]]]:
     """Per phase, the ``(NAME, label, decimals)`` printed on a key frame of ``view``."""
     out: dict[str, list[tuple[MetricDef, KeyFrameCaption]]] = {}
+    view = metric_view(view)
     for m in METRICS.values():
         if m.keyframe is not None and m.keyframe.view == view:
             out.setdefault(m.keyframe.phase, []).append((m, m.keyframe))

@@ -5,7 +5,9 @@ period, the camera roll, the angle series, the metrics of one stride, its qualit
 notes and the pooled cadence. :func:`~gaitvision.kinematics.gait.analyze_gait` runs
 the same straight sequence for every view. The per-view maths stays in
 :mod:`.side` and :mod:`.rear`; these classes only call it. A front view (filmed from
-in front) is analysed as a rear view, mirrored, until it has its own class.
+in front, e.g. a phone on the treadmill's console) measures what the rear view measures,
+mirrored (:func:`~gaitvision.kinematics.geometry.body_frame` turns the runner's left to
+image-right), under its own name, so its results, folder and report say "front".
 """
 
 from __future__ import annotations
@@ -163,8 +165,18 @@ class RearView(SideView):
             series[f"pelvic_drop_deg.{s}"] = drop_series(series, s)
 
 
-#: View name (as in a ViewEstimate) -> view class; front is analysed as rear.
-VIEWS = {"side": SideView, "rear": RearView, "front": RearView}
+class FrontView(RearView):
+    """From in front (frontal plane): the rear view's metrics, mirrored.
+
+    The body frame puts the runner's left on image-right for this view, so every
+    frontal-plane metric keeps its sign convention; only the name differs.
+    """
+
+    name = "front"
+
+
+#: View name (as in a ViewEstimate) -> view class.
+VIEWS = {"side": SideView, "rear": RearView, "front": FrontView}
 
 
 def view_for(name: str, contacts: ContactParams | None = None) -> SideView:

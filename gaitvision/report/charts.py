@@ -321,7 +321,8 @@ def wrist_figure(analysis: GaitAnalysis) -> Figure | None:
         ax.set_ylim(100, 0)
         ax.set_xlabel("wrist position vs body midline (shoulder widths; + = crossed over)")
         ax.set_ylabel("gait cycle (%), from the same side's IC")
-        ax.set_title("Rear view: wrist paths relative to the midline (arm crossover)")
+        ax.set_title(f"{analysis.view.capitalize()} view: wrist paths relative to the midline "
+                     "(arm crossover)")
         ax.legend(loc="best", frameon=False)
     return fig
 

@@ -48,7 +48,7 @@ from gaitvision.web.store import (
     remove_tree,
     valid_job_id,
 )
-from gaitvision.web.uploads import UploadError, receive_upload
+from gaitvision.web.uploads import FILE_FIELDS, MAX_CLIPS, UploadError, receive_upload
 from gaitvision.web.worker import callable_spec
 
 log = logging.getLogger("gaitvision.web")
@@ -347,14 +347,17 @@ async def create_job_from_upload(request: Request):
                               "pipeline has no time_scale); leave the slow-motion factor empty "
                               "or update gaitvision.")
         inputs = []
-        for view in ("side", "rear"):
+        for view in FILE_FIELDS:
             stored = form.files.get(view)
             if stored is not None:
                 await run_in_threadpool(_check_video, stored)
                 inputs.append({"view": view, "name": stored.name, "file": stored.path.name,
                                "size": stored.size})
         if not inputs:
-            raise UploadError("Add a side clip, a rear clip, or both.")
+            raise UploadError("Add a side clip, a rear or front clip, or both.")
+        if len(inputs) > MAX_CLIPS:
+            raise UploadError("Add at most two clips of the run: a side clip and a rear or a "
+                              "front clip.")
     except UploadError as exc:
         remove_tree(job_dir, store.jobs_dir)
         if wants_html(request):
@@ -465,6 +468,6 @@ def _download_name(job, path: Path) -> str:
     runner = "".join(c if c.isalnum() else "-" for c in (job.runner_name or "").lower())
     runner = "-".join(p for p in runner.split("-") if p)[:30]
     date = datetime.fromtimestamp(job.created).strftime("%Y%m%d")
-    view = path.parent.name if path.parent.name in ("side", "rear") else ""
+    view = path.parent.name if path.parent.name in FILE_FIELDS else ""
     parts = ["gaitvision", runner, date, view, path.name]
     return "-".join(p for p in parts if p).encode("ascii", "replace").decode().replace("?", "_")

@@ -19,7 +19,7 @@ from gaitvision.kinematics.reference import METRICS
 #: The summary flag that excludes a metric from findings and the plain summary.
 UNRELIABLE = "unreliable"
 
-VIEWS = ("side", "rear")
+VIEWS = ("side", "rear", "front")
 
 #: Standard per-view exports, servable even if a manifest forgot to list them.
 VIEW_EXPORTS = ("metrics.json", "strides.csv", "curves.csv", "keypoints.csv")

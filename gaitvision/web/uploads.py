@@ -17,8 +17,12 @@ from pathlib import Path
 from python_multipart.multipart import MultipartParser, parse_options_header
 from starlette.requests import ClientDisconnect, Request
 
-#: Form fields that carry clips, and the view each one is.
-FILE_FIELDS = ("side", "rear")
+#: Form fields that carry clips, and the view each one is: the person filming knows where
+#: the phone stood, so the field says it (a front clip analysed as a rear one would have
+#: its left and right exchanged).
+FILE_FIELDS = ("side", "rear", "front")
+#: Clips per analysis: one, or two views of the same run (the pipeline's limit).
+MAX_CLIPS = 2
 #: Text fields the form may send (anything else is ignored).
 TEXT_FIELDS = ("runner_name", "height_cm", "speed_kmh", "notes", "time_scale")
 MAX_TEXT_BYTES = 8192
@@ -83,7 +87,7 @@ def _preflight(request: Request, dest_dir: Path, max_file_bytes: int) -> tuple[b
     """(boundary, too-large message), or an UploadError before reading any of the body."""
     ctype, params = parse_options_header(request.headers.get("content-type", ""))
     if ctype != b"multipart/form-data" or not params.get(b"boundary"):
-        raise UploadError("Send the clips as multipart/form-data (fields 'side' and/or 'rear').")
+        raise UploadError("Send the clips as multipart/form-data (fields 'side', 'rear', 'front').")
     too_large = (f"The clip is larger than the {_limit_text(max_file_bytes)} limit; trim it "
                  "or film a shorter clip.")
     slack = MAX_PARTS * (MAX_TEXT_BYTES + 1024)
@@ -154,7 +158,8 @@ class _FormSink:
 
     def _begin_file(self, name: str, client: str) -> None:
         if name not in FILE_FIELDS:
-            return self.fail(UploadError(f"Unexpected file field {name[:40]!r}; use 'side' or 'rear'."))
+            return self.fail(UploadError(
+                f"Unexpected file field {name[:40]!r}; use 'side', 'rear' or 'front'."))
         if name in self.form.files:
             return self.fail(UploadError(f"Only one '{name}' clip per analysis."))
         stored = StoredFile(view=name, name=display_name(client),

@@ -22,6 +22,7 @@ from pathlib import Path
 
 from gaitvision.errors import GaitVisionError
 from gaitvision.kinematics import reference
+from gaitvision.web.results import VIEWS
 from gaitvision.web.store import JobStore, remove_tree
 
 log = logging.getLogger("gaitvision.web")
@@ -70,7 +71,7 @@ def headline_metrics(result_dir: Path) -> dict:
     except (OSError, ValueError):
         return out
     for view in manifest.get("views") or []:
-        if view not in ("side", "rear"):
+        if view not in VIEWS:
             continue
         try:
             metrics = json.loads((result_dir / view / "metrics.json").read_text())

@@ -72,6 +72,46 @@ def test_pelvic_drop_is_keyed_by_stance_side_in_a_mirror():
 
     front.view = ViewEstimate("front", None, 1.0, "user")
     a, b = analyze_gait(track), analyze_gait(front)
+    assert (a.view, b.view) == ("rear", "front")
+    assert set(a.summary) == set(b.summary)  # the front view measures the rear's metrics
     for side in ("left", "right"):
         assert abs(a.value("pelvic_drop_peak_deg", side)
                    - b.value("pelvic_drop_peak_deg", side)) < 1e-6
+
+
+def _hide_crossing_wrists(track, pull: float):
+    """The pose model's behaviour from behind: a wrist past the torso's edge is hidden
+    (visibility 0.1) and drawn toward the elbow (to ``pull`` of the forearm)."""
+    import dataclasses
+
+    from gaitvision.landmarks import ELBOW, SHOULDER, WRIST
+
+    xy, vis = track.xy.copy(), track.visibility.copy()
+    for arm, other in (("left", "right"), ("right", "left")):
+        inward = np.sign(xy[:, SHOULDER[other], 0] - xy[:, SHOULDER[arm], 0])
+        past = inward * (xy[:, WRIST[arm], 0] - xy[:, SHOULDER[arm], 0])
+        sw = np.abs(xy[:, SHOULDER[other], 0] - xy[:, SHOULDER[arm], 0])
+        hidden = past > 0.45 * sw
+        e = xy[hidden, ELBOW[arm]]
+        xy[hidden, WRIST[arm]] = e + pull * (xy[hidden, WRIST[arm]] - e)
+        vis[hidden, WRIST[arm]] = 0.1
+    return dataclasses.replace(track, xy=xy, visibility=vis)
+
+
+@pytest.mark.parametrize("pull", [0.5, 0.1])
+def test_a_hidden_crossing_wrist_gives_bounds_not_a_value(pull, rear):
+    """Hidden near its innermost point, the wrist gives bounds, and the lower one holds;
+    put on the elbow, its direction is unknown and the upper one is not given. (This
+    analytic runner's wrist is not a forearm's length from its elbow, so the reach is
+    tested on the rendered body, tests/test_accuracy_synthetic.py.)"""
+    track, truth, _ = rear
+    a = analyze_gait(_hide_crossing_wrists(track, pull=pull))
+    left = [r.metrics for r in a.strides if r.side == "left"]
+    true = truth.values["arm_crossover_shoulder_widths"]["left"]
+    assert left and all(np.isnan(m["arm_crossover_shoulder_widths"]) for m in left)
+    assert all(m["arm_crossover_at_least_shoulder_widths"] <= true for m in left)
+    most = [m["arm_crossover_at_most_shoulder_widths"] for m in left]
+    if pull == 0.1:
+        assert np.isnan(most).all()
+    assert "arm_crossover_shoulder_widths" in a.summary  # the right arm is always seen
+    assert any("give bounds, not a value" in n for n in a.quality.notes)

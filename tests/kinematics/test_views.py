@@ -27,6 +27,7 @@ def _frame(track):
 def test_view_classes_by_name():
     assert isinstance(view_for("side"), SideView) and not isinstance(view_for("side"), RearView)
     assert isinstance(view_for("rear"), RearView) and isinstance(view_for("front"), RearView)
+    assert [view_for(v).name for v in ("side", "rear", "front")] == ["side", "rear", "front"]
     assert isinstance(view_for("side").detector(True), DepartureContactDetector)
     assert isinstance(view_for("rear").detector(True), MidstanceContactDetector)
 

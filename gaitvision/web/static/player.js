@@ -1,4 +1,4 @@
-// Results page: side/rear tabs and the slow-motion player (rate 0.1x-1x, frame stepping,
+// Results page: side/rear/front tabs and the slow-motion player (rate 0.1x-1x, frame stepping,
 // jump to each initial contact (IC) and toe-off (TO)).
 (function () {
   "use strict";

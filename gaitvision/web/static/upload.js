@@ -1,4 +1,4 @@
-// Upload page: drag and drop onto the side/rear boxes, upload with a progress bar.
+// Upload page: drag and drop onto the side/rear/front boxes, upload with a progress bar.
 (function () {
   "use strict";
   var form = document.getElementById("upload-form");
@@ -19,7 +19,9 @@
     return n >= 1 << 30 ? (n / (1 << 30)).toFixed(1) + " GB" : (n / (1 << 20)).toFixed(1) + " MB";
   }
 
-  ["side", "rear"].forEach(function (view) {
+  var VIEWS = ["side", "rear", "front"];
+
+  VIEWS.forEach(function (view) {
     var drop = document.getElementById("drop-" + view);
     var input = document.getElementById("file-" + view);
     var label = document.getElementById("name-" + view);
@@ -48,11 +50,15 @@
   form.addEventListener("submit", function (e) {
     e.preventDefault();
     showError("");
-    var files = ["side", "rear"].map(function (v) {
+    var files = VIEWS.map(function (v) {
       var i = document.getElementById("file-" + v);
       return i.files && i.files[0];
     }).filter(Boolean);
-    if (!files.length) { showError("Add a side clip, a rear clip, or both."); return; }
+    if (!files.length) { showError("Add a side clip, a rear or front clip, or both."); return; }
+    if (files.length > 2) {
+      showError("Add at most two clips of the run: a side clip and a rear or a front clip.");
+      return;
+    }
     for (var k = 0; k < files.length; k++) {
       if (maxBytes && files[k].size > maxBytes) {
         showError(files[k].name + " is " + sizeText(files[k].size) + ", over the " +
