@@ -12,7 +12,7 @@ import numpy as np
 
 from gaitvision.kinematics.events import Contact, ContactParams, detect_contacts
 from gaitvision.kinematics.geometry import BodyFrame
-from gaitvision.kinematics.midstance import midstances, symmetric_contacts
+from gaitvision.kinematics.midstance import frontal_contacts, midstances, symmetric_contacts
 from gaitvision.landmarks import SIDES
 
 
@@ -47,24 +47,32 @@ class MidstanceContactDetector:
 
     From behind, the foot's image height mixes height and distance; the pelvis is lowest
     at midstance (spring-mass model; Cavagna 1988, Blickhan 1989), so each stance is
-    searched around it (:func:`~gaitvision.kinematics.midstance.midstances`) and IC
-    mirrors TO about it (:func:`~gaitvision.kinematics.midstance.symmetric_contacts`).
+    searched around it (:func:`~gaitvision.kinematics.midstance.midstances`), its edges
+    are where the foot leaves its stance path in the image, up or down
+    (:func:`~gaitvision.kinematics.midstance.frontal_contacts`: seen from the front a
+    lifting foot drops in the image), and the weaker edge mirrors the sharper one about
+    the midstance (:func:`~gaitvision.kinematics.midstance.symmetric_contacts`).
 
     Parameters
     ----------
     params : ContactParams, optional
+    anchor : {"to", "ic"}
+        The edge the other one is mirrored from: "to" from behind, "ic" from the front
+        (where the foot's image path turns sharply;
+        :func:`~gaitvision.kinematics.midstance.symmetric_contacts`).
     """
 
-    def __init__(self, params: ContactParams | None = None):
+    def __init__(self, params: ContactParams | None = None, anchor: str = "to"):
         self.params = params or ContactParams()
+        self.anchor = anchor
 
     def detect(self, bf: BodyFrame, visibility: np.ndarray, stride_s: float
                ) -> dict[str, list[Contact]]:
         """Stances of both feet."""
         mids = midstances(bf.t, bf.p, stride_s, self.params)
-        contacts = {f: detect_contacts(bf.t, bf.p, visibility, f, self.params, side_view=False,
-                                       windows=[m.window for m in mids if m.foot == f] or None)
+        if not mids:  # no pelvis bounce to go by: low and slow foot frames
+            return {f: detect_contacts(bf.t, bf.p, visibility, f, self.params, side_view=False)
                     for f in SIDES}
-        if mids:
-            contacts = {f: symmetric_contacts(c, mids) for f, c in contacts.items()}
-        return contacts
+        contacts = {f: frontal_contacts(bf.t, bf.p, visibility, f, mids, self.params)
+                    for f in SIDES}
+        return {f: symmetric_contacts(c, mids, self.anchor) for f, c in contacts.items()}

@@ -1,8 +1,10 @@
-"""Rear view: stance phase from the pelvis, and contacts symmetric about midstance.
+"""Rear and front view: stance phase from the pelvis, the stance edges where the foot
+leaves its stance path either way, and contacts symmetric about midstance.
 
-Seen from behind, the foot's path in the image says little about when it lands (see
-:mod:`.events`), but the pelvis is well seen and bounces once per step. These two steps
-give :func:`~.events.detect_contacts` its windows and place each IC.
+Seen from behind or in front, the foot's path in the image says little about when it
+lands (see :mod:`.events`), but the pelvis is well seen and bounces once per step.
+:func:`midstances` gives each stance's window, :func:`frontal_contacts` its edges and
+:func:`symmetric_contacts` places each IC.
 """
 
 from __future__ import annotations
@@ -11,8 +13,16 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from gaitvision.kinematics.events import Contact, ContactParams, coarse_lowpass, lowest_point
-from gaitvision.landmarks import HIP
+from gaitvision.kinematics.events import (
+    Contact,
+    ContactParams,
+    _edge,
+    _residual,
+    coarse_lowpass,
+    lowest_point,
+    noise_sd,
+)
+from gaitvision.landmarks import HEEL, HIP, TOE
 
 
 @dataclass
@@ -68,20 +78,93 @@ def midstances(t: np.ndarray, p: np.ndarray, stride_s: float,
     return out
 
 
-def symmetric_contacts(contacts: list[Contact], mids: list[Midstance]) -> list[Contact]:
-    """Rear view: each IC placed as far before the midstance as the toe-off is after it.
+def symmetric_contacts(contacts: list[Contact], mids: list[Midstance],
+                       anchor: str = "to") -> list[Contact]:
+    """Each stance made symmetric about its midstance, from its sharper edge.
 
-    From behind, the landing barely bends the foot's path in the image (its descent and
-    its approach to the camera both move it down the image) while the lift-off does, so IC
-    is taken from the symmetry of the bounce about its lowest point (spring-mass model;
-    Cavagna 1988). Real stances are not quite symmetric (Cavagna 2006, the landing-take-off
-    asymmetry), so rear-view contact times stay approximate, as the quality notes say.
-    Contacts without a midstance inside are kept as found.
+    From behind (``anchor="to"``), the landing barely bends the foot's path in the image
+    (as it reaches forward it descends, down the image, and moves away from the camera, up
+    the image) while the lift-off does (it rises and moves away: both up the image), so IC
+    is placed as far before the midstance as TO is after it. From the front
+    (``anchor="ic"``) it is the other way round: the landing reverses the foot's image
+    motion (coming down and toward the camera, both down the image, then carried away by
+    the belt, up the image), while at lift-off the rise and the swing toward the camera
+    cancel, so TO is placed from IC. The symmetry is the bounce's about its lowest point
+    (spring-mass model; Cavagna 1988); real stances are not quite symmetric (Cavagna
+    2006, the landing-take-off asymmetry), so frontal-plane contact times stay
+    approximate, as the quality notes say. Contacts without a midstance inside are kept
+    as found.
     """
     out = []
     for c in contacts:
         inside = [m.time_s for m in mids if m.foot == c.foot and c.ic - 0.1 < m.time_s < c.to]
-        if inside:
+        if inside and anchor == "ic":
+            c = Contact(c.foot, c.ic, 2 * inside[0] - c.ic, c.visibility, c.ic_ok, c.to_ok)
+        elif inside:
             c = Contact(c.foot, 2 * inside[0] - c.to, c.to, c.visibility, c.ic_ok, c.to_ok)
+        out.append(c)
+    return out
+
+
+def frontal_edges(t: np.ndarray, h: np.ndarray, noise: float, mid: Midstance,
+                  params: ContactParams) -> tuple[float | None, float | None, bool, bool]:
+    """IC and TO of one stance: where the foot's image height leaves its stance line, in
+    either direction (None for an edge that cannot be placed).
+
+    In stance the belt carries the foot at a steady speed along the line of sight, so its
+    image height moves on a straight line (toward the bottom of the image seen from
+    behind, toward the horizon seen from the front). Off the belt it leaves that line,
+    but not always upward as in :func:`~.events.refine`: seen from the front, a landing
+    foot comes down the image onto the line from below. The residual is therefore taken
+    two-sided over the same threshold (``delta_sigmas`` keypoint-noise SDs, or
+    ``delta_floor``) and followed outward with the side view's persistence and sub-frame
+    extrapolation (:func:`~.events._edge`). (The shank's image height, tried as a second
+    cue, cut the long stances of a synthetic walk short, so that walks passed for runs;
+    it is not used.)
+    """
+    a, b = mid.window
+    n = b - a
+    core = slice(a + n // 5, b - n // 5) if n >= 5 else slice(a, b)
+    resid = _residual(t, h, core, float(np.mean(t[core])))
+    if resid is None:
+        return None, None, False, False
+    r = np.abs(resid) / max(params.delta_sigmas * noise, params.delta_floor)
+    dt = float(np.median(np.diff(t)))
+    reach = int(round(params.max_search_s / dt))
+    noisy = params.delta_sigmas * noise / params.delta_floor > 1.0
+    span = params.fit_noisy_s if noisy else params.fit_s
+    ic, ic_ok = _edge(t, r, core.start, -1, reach, params, span)
+    to, to_ok = _edge(t, r, core.stop - 1, +1, reach, params, span)
+    return ic, to, ic_ok, to_ok
+
+
+def frontal_contacts(t: np.ndarray, p: np.ndarray, vis: np.ndarray, foot: str,
+                     mids: list[Midstance], params: ContactParams | None = None
+                     ) -> list[Contact]:
+    """Rear and front view: the stances of one foot, one per midstance of that foot
+    (:func:`midstances`), their edges by :func:`frontal_edges`.
+
+    As in :func:`~.events.detect_contacts`: heel and toe seen less than
+    ``min_visibility`` count as missing, and a stance cut by the clip's start or end
+    (within ``edge_margin_s``) is dropped, its other edge being unknown.
+    """
+    params = params or ContactParams()
+    p = p.copy()
+    fv = np.mean(vis[:, [HEEL[foot], TOE[foot]]], axis=1)
+    p[fv < params.min_visibility] = np.nan
+    windows = [m.window for m in mids if m.foot == foot]
+    h = lowest_point(p, foot)
+    noise = noise_sd(h, windows)
+    out: list[Contact] = []
+    for m in (m for m in mids if m.foot == foot):
+        ic, to, ic_ok, to_ok = frontal_edges(t, h, noise, m, params)
+        if ic is None or to is None or to <= ic:
+            continue
+        if ic - t[0] < params.edge_margin_s or t[-1] - to < params.edge_margin_s:
+            continue
+        sel = (t >= ic - 0.02) & (t <= to + 0.02)
+        c = Contact(foot, ic, to, float(np.mean(fv[sel])) if sel.any() else 0.0, ic_ok, to_ok)
+        if out and c.ic < out[-1].to:  # two windows of one stance: keep the first
+            continue
         out.append(c)
     return out

@@ -81,7 +81,8 @@ class SideView:
         (default: the knee-circle estimate from ``track``; :mod:`gaitvision.evidence.hip_centre`)."""
         self.hip_centre = hip_centre or KneeCircleHip().estimate(track)
         self.hip_offset = self.hip_centre.offset_px / bf.leg_px if self.hip_centre.used else 0.0
-        hip_centre_series(bf, series, self.hip_offset)
+        legs = self.hip_centre.leg_offsets_px()
+        hip_centre_series(bf, series, {s: v / bf.leg_px for s, v in legs.items()})
 
     def stride_metrics(self, bf: BodyFrame, series: dict, stride: Stride,
                        leg_cm: float | None) -> dict[str, float]:
@@ -173,6 +174,11 @@ class FrontView(RearView):
     """
 
     name = "front"
+
+    def detector(self, treadmill: bool) -> MidstanceContactDetector:
+        """Stances placed about the pelvis's lowest point, TO mirrored from IC (from the
+        front the landing turns the foot's image path sharply, the lift-off does not)."""
+        return MidstanceContactDetector(self.contact_params, anchor="ic")
 
 
 #: View name (as in a ViewEstimate) -> view class.
