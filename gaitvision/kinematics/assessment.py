@@ -79,9 +79,8 @@ def assess_quality(track: PoseTrack, seq: Sequence, vis: dict, roll: float, view
                        "see: on a rendered rear-view runner "
                        "contacts came out about 110 ms short); cadence is not affected; film "
                        "from the side for timing")
-        q.notes.append(f"{view} view: the pose model's hip points under-read pelvic tilt (on a "
-                       "rendered runner with a true 5 deg drop they read 1.6-2.8 deg): take "
-                       "pelvic drop as a lower bound")
+        # How the pelvis was measured (image motion or the hip keypoints alone, which
+        # under-read it) is said by kinematics.rear.image_pelvis's note.
     if track.fps < 50:
         q.notes.append(f"{track.fps:.0f} fps: one frame is {1000 / track.fps:.0f} ms, so single "
                        "contact times are uncertain by about that; 60-240 fps is better")
@@ -177,7 +176,10 @@ def _extra_words(name: str, vals: dict[str, list[float]], q: Quality) -> str:
         extra = (f"the {q.hidden_leg} foot's contacts were placed half a stride after the "
                  "other's, so the left-right difference is assumed, not measured")
     if name == "pelvic_drop_peak_deg":
-        extra = ("a lower bound: the pose model's hip points under-read pelvic tilt "
+        extra = ("level from the hip keypoints, motion from the waist's image motion (it "
+                 "follows the visible waist; see the notes)"
+                 if any("from the waist's image motion" in n for n in q.notes) else
+                 "a lower bound: the pose model's hip points under-read pelvic tilt "
                  "(1.6-2.8 deg for a true 5 deg drop on a rendered runner of known truth)")
     if name == "arm_crossover_shoulder_widths":
         extra = ("from the strides where the wrist was seen at its innermost point (from "
