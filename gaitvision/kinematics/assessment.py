@@ -126,13 +126,14 @@ def note_hidden_wrists(bf, series: dict, seq: Sequence, q: Quality) -> None:
         return
     n = {f: sum(g == f for g, _ in bounded) for f in SIDES}
     least = [a.at_least for _, a in bounded]
-    most = [a.at_most for _, a in bounded if np.isfinite(a.at_most)]
-    reach = (f"; at most {min(most):+.2f} to {max(most):+.2f} (the forearm's full reach "
-             f"from the elbow, in {len(most)} strides)") if most else ""
+    most = [a.reach for _, a in bounded if np.isfinite(a.reach)]
+    reach = (f"; the forearm's full reach from the elbow gives {min(most):+.2f} to "
+             f"{max(most):+.2f} ({len(most)} strides), where the wrist would be if the "
+             "forearm lay across the back, too far in if it points forward") if most else ""
     q.notes.append(f"arm crossover: in {len(bounded)} of {len(seq.strides)} strides (left arm "
                    f"{n['left']}, right arm {n['right']}) the wrist was hidden behind the "
                    "torso at its innermost point, so how far it crossed cannot be seen from "
-                   "behind; those strides give bounds, not a value: at least "
+                   "behind; those strides give a bound, not a value: at least "
                    f"{min(least):+.2f} to {max(least):+.2f} shoulder widths past the midline "
                    f"(as far in as the elbow){reach}; film from the front to measure it")
 
