@@ -101,7 +101,8 @@ class H264Writer:
             pts = self._last_pts + 1
         else:
             pts = max(self._last_pts + 1, int(round(float(time_s) * self.rate)))
-        frame = av.VideoFrame.from_ndarray(rgb_to_i420(image), format="yuv420p")
+        # wraps the converted planes without a copy (x264 copies its input when encoding)
+        frame = av.VideoFrame.from_numpy_buffer(rgb_to_i420(image), format="yuv420p")
         if self.first_pts is None:
             self.first_pts = pts
         frame.pts = pts - self.first_pts if self.zero_based else pts
