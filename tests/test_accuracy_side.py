@@ -42,9 +42,6 @@ TOLERANCES = {
 
 #: Known misses, (metric, side) -> reason with the numbers measured (true vs measured).
 KNOWN_MISSES = {
-    ("knee_flexion_stance_peak_deg", "left"): "42.4 vs 49.1 deg: BlazePose's knee keypoints "
-                                               "bend less than the joint centres in mid-stance",
-    ("knee_flexion_stance_peak_deg", "right"): "45.0 vs 50.3 deg (as left)",
     ("hip_extension_vs_trunk_peak_deg", "left"): "12.8 vs 9.8 deg: the far hip's remaining "
                                                  "bias enters both the thigh and the trunk "
                                                  "line (thigh vs vertical: 19.0 vs 17.0)",
