@@ -2,16 +2,17 @@
 
 Inputs are clips, folders of clips, or a CSV with one analysis per row::
 
-    runner_name,height_cm,speed_kmh,side,rear
-    Ann,168,11.5,ann_side.mp4,ann_rear.mp4
-    Ben,181,,ben_side.mov,
+    runner_name,height_cm,speed_kmh,side,rear,front,time_scale
+    Ann,168,11.5,ann_side.mp4,ann_rear.mp4,,
+    Ben,181,,ben_side.mov,,ben_front.mov,4
 
-(``side``/``rear`` paths relative to the CSV; either may be empty; an ``id`` column
-names the result folder). Each analysis writes ``OUT/<id>/`` (the pipeline renames its
-folder into place only when complete, so a folder with ``manifest.json`` is a finished
-analysis: a re-run skips it and retries the failed ones). ``OUT/summary.csv`` has one
-row per analysis with its headline metrics, or its one-line reason when it failed;
-``OUT/failures.txt`` lists the failures alone.
+(``side``/``rear``/``front`` paths relative to the CSV; any may be empty, at most two
+per row; ``time_scale`` for a slowed export, e.g. 4 for a 120 fps clip exported at
+30 fps; an ``id`` column names the result folder). Each analysis writes ``OUT/<id>/``
+(the pipeline renames its folder into place only when complete, so a folder with
+``manifest.json`` is a finished analysis: a re-run skips it and retries the failed
+ones). ``OUT/summary.csv`` has one row per analysis with its headline metrics, or its
+one-line reason when it failed; ``OUT/failures.txt`` lists the failures alone.
 
 Analyses run in child processes on this machine (``jobs`` at a time, each a process
 group of its own, see :mod:`gaitvision.web.analysis_child`) or, with ``broker``, on
@@ -37,12 +38,16 @@ from gaitvision.errors import GaitVisionError
 
 VIDEO_EXTENSIONS = {".mp4", ".mov", ".m4v", ".webm", ".mkv", ".avi", ".3gp"}
 DEFAULT_ANALYZE = "gaitvision.pipeline:analyze"
-SUMMARY_COLUMNS = ["id", "status", "resumed", "runner_name", "clips", "views", "seconds", "error"]
+SUMMARY_COLUMNS = ["id", "status", "resumed", "runner_name", "clips", "views", "time_scale",
+                   "seconds", "error"]
+
+#: CSV columns that name a clip, in the order the views are given to the pipeline.
+VIEW_COLUMNS = ("side", "rear", "front")
 
 
 @dataclass
 class BatchItem:
-    """One analysis of the batch: one clip, or a side and a rear clip of the same run."""
+    """One analysis of the batch: one clip, or a side and a rear (or front) clip of one run."""
 
     id: str
     videos: list[Path]
@@ -50,6 +55,14 @@ class BatchItem:
     runner_name: str | None = None
     height_cm: float | None = None
     speed_kmh: float | None = None
+    time_scale: float | None = None  # None: real time (or the batch's --time-scale)
+
+    def analyze_kwargs(self, render: bool) -> dict:
+        """The keyword arguments of :func:`gaitvision.pipeline.analyze` for this item."""
+        return {"views": self.views, "height_cm": self.height_cm, "speed_kmh": self.speed_kmh,
+                "runner_name": self.runner_name, "render": render,
+                "time_scale": self.time_scale or 1.0,
+                "clip_names": [Path(v).name for v in self.videos]}
 
 
 @dataclass
@@ -104,22 +117,24 @@ def _csv_items(path: Path) -> list[BatchItem]:
         row = {(k or "").strip().lower(): (v or "").strip() for k, v in row.items()}
         where = f"{path.name} line {n}"
         videos, views = [], []
-        for view in ("side", "rear"):
+        for view in VIEW_COLUMNS:
             if row.get(view):
                 videos.append((path.parent / row[view]).resolve())
                 views.append(view)
-        if not videos:
-            raise GaitVisionError(f"{where}: give a side or a rear clip (columns side, rear).")
+        if not videos or len(videos) > 2:
+            raise GaitVisionError(f"{where}: give one or two clips (columns side, rear, front).")
         runner = row.get("runner_name") or row.get("name") or None
         ident = row.get("id") or f"{n - 1:03d}-{runner or videos[0].stem}"
         items.append(BatchItem(_slug(ident), videos, views, runner,
                                _number(row.get("height_cm"), "height_cm", where),
-                               _number(row.get("speed_kmh"), "speed_kmh", where)))
+                               _number(row.get("speed_kmh"), "speed_kmh", where),
+                               _number(row.get("time_scale"), "time_scale", where)))
     return items
 
 
 def collect_items(inputs: Sequence[str | os.PathLike], *, height_cm: float | None = None,
-                  speed_kmh: float | None = None) -> list[BatchItem]:
+                  speed_kmh: float | None = None, time_scale: float | None = None
+                  ) -> list[BatchItem]:
     """The analyses named by clips, folders of clips and CSV files, with unique ids."""
     items: list[BatchItem] = []
     for given in inputs:
@@ -143,22 +158,18 @@ def collect_items(inputs: Sequence[str | os.PathLike], *, height_cm: float | Non
             item.id = f"{item.id}-{count}"
         item.height_cm = item.height_cm or height_cm
         item.speed_kmh = item.speed_kmh or speed_kmh
+        item.time_scale = item.time_scale or time_scale
     return items
 
 
 # ----------------------------------------------------------------------------- runners
-def _kwargs(item: BatchItem, render: bool) -> dict:
-    return {"views": item.views, "height_cm": item.height_cm, "speed_kmh": item.speed_kmh,
-            "runner_name": item.runner_name, "render": render}
-
-
 def _local_runner(jobs: int, analyze: str) -> Callable[[BatchItem, Path, bool], ItemOutcome]:
     from gaitvision.web.analysis_child import run_child
 
     pose_workers = max(1, (os.cpu_count() or 1) // max(1, jobs))
 
     def run(item: BatchItem, out: Path, render: bool) -> ItemOutcome:
-        kwargs = _kwargs(item, render)
+        kwargs = item.analyze_kwargs(render)
         if analyze == DEFAULT_ANALYZE:
             kwargs["workers"] = pose_workers
         job = {"analyze": analyze, "workdir": str(out.parent), "out": str(out),
@@ -194,7 +205,7 @@ def write_summary(out_dir: Path, items: list[tuple[BatchItem, ItemOutcome]]) -> 
     for item, outcome in items:
         row = [item.id, outcome.status, int(outcome.resumed), item.runner_name or "",
                " ".join(str(v) for v in item.videos), " ".join(v or "auto" for v in item.views),
-               f"{outcome.seconds:.1f}", outcome.error]
+               f"{item.time_scale or 1.0:g}", f"{outcome.seconds:.1f}", outcome.error]
         for m in HEADLINE_METRICS:
             entry = outcome.headline.get(m) or {}
             row += ["" if entry.get(s) is None else entry[s] for s in ("left", "right", "both")]
@@ -215,7 +226,7 @@ def _write_atomic(path: Path, text: str) -> None:
 def run_batch(inputs: Sequence[str | os.PathLike], out_dir: str | os.PathLike, *, jobs: int = 1,
               broker: str | None = None, storage: str | None = None,
               height_cm: float | None = None, speed_kmh: float | None = None,
-              render: bool = True, show_progress: bool = True,
+              time_scale: float | None = None, render: bool = True, show_progress: bool = True,
               analyze: str = DEFAULT_ANALYZE) -> BatchOutcome:
     """Analyse every clip of ``inputs`` into ``out_dir`` (see the module docstring).
 
@@ -228,12 +239,12 @@ def run_batch(inputs: Sequence[str | os.PathLike], out_dir: str | os.PathLike, *
     broker : ``redis://HOST:PORT/DB``: run on ``gaitvision worker`` machines instead.
     storage : with ``broker``: where workers find the clips and put the results
         (default ``OUT/.storage``, fine for workers on this machine or sharing it).
-    height_cm, speed_kmh : for analyses whose CSV row has none.
+    height_cm, speed_kmh, time_scale : for analyses whose CSV row has none.
     render : videos, key frames, charts and PDF (False: data files only).
     """
     if jobs < 1:
         raise GaitVisionError("--jobs must be at least 1.")
-    items = collect_items(inputs, height_cm=height_cm, speed_kmh=speed_kmh)
+    items = collect_items(inputs, height_cm=height_cm, speed_kmh=speed_kmh, time_scale=time_scale)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     outcomes: dict[str, ItemOutcome] = {}

@@ -59,13 +59,17 @@ def _add_scale_commands(sub) -> None:
 
     bt = sub.add_parser("batch", help="analyse many clips into one output folder (resumable)")
     bt.add_argument("inputs", nargs="+", metavar="INPUT",
-                    help="clips, folders of clips, or a CSV (runner_name, height_cm, speed_kmh, side, rear)")
+                    help="clips, folders of clips, or a CSV (runner_name, height_cm, speed_kmh, side, "
+                         "rear, front, time_scale)")
     bt.add_argument("--out", required=True, help="output folder (one result folder per clip + summary.csv)")
     bt.add_argument("--jobs", type=int, default=1, help="analyses at once on this machine (default 1)")
     bt.add_argument("--broker", default=None, help="run on Celery workers instead (redis://HOST:PORT/0)")
     bt.add_argument("--storage", default=None, help="with --broker: shared folder or s3://BUCKET/PREFIX")
     bt.add_argument("--height-cm", type=_positive, default=None, help="for every clip without its own")
     bt.add_argument("--speed-kmh", type=_positive, default=None, help="for every clip without its own")
+    bt.add_argument("--time-scale", type=_positive, default=None,
+                    help="for every clip without its own: how many times slower than real time "
+                         "the clips play (slowed exports)")
     bt.add_argument("--no-render", action="store_true", help="data files only")
 
 
@@ -248,7 +252,8 @@ def _cmd_batch(args, bars) -> int:
 
     outcome = run_batch(args.inputs, args.out, jobs=args.jobs, broker=args.broker,
                         storage=args.storage, height_cm=args.height_cm, speed_kmh=args.speed_kmh,
-                        render=not args.no_render, show_progress=not args.quiet)
+                        time_scale=args.time_scale, render=not args.no_render,
+                        show_progress=not args.quiet)
     print_outcome(outcome)
     return 1 if outcome.failed else 0
 

@@ -23,9 +23,11 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import logging
 import os
 import shutil
 import tempfile
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -41,6 +43,8 @@ from gaitvision.pose.tracking import label_track, make_product
 from gaitvision.progress import ProgressCallback, report, scaled
 from gaitvision.settings import AnalysisSettings
 from gaitvision.video.ingest import slowed_by_metadata
+
+log = logging.getLogger(__name__)
 
 RESULT_SCHEMA = "gaitvision.result/1"
 
@@ -161,12 +165,15 @@ def analyze(
     if len(views) != len(videos):
         raise GaitVisionError("give one --view per clip, or none.")
     settings = settings or AnalysisSettings()
+    warm_up = ReportWarmUp()
     results: list[ViewResult] = []
     n = len(videos)
     for k, (video, view) in enumerate(zip(videos, views)):
         step = scaled(progress, k / n, (k + 1) / n)
+        warm_up.join()  # the pose workers are forked: never while it runs
         raw = estimate_pose(video, workers=workers, use_cache=use_cache,
-                            settings=settings.pose_stage.pose, progress=step)
+                            settings=settings.pose_stage.pose,
+                            progress=warm_up.starting_on_progress(step) if render else step)
         raw = retime_track(raw, time_scale)
         labelled = label_track(raw, view=view)
         SlowedClipDetector().check(
@@ -192,9 +199,54 @@ def analyze(
         "runner_name": runner_name, "notes": notes, "height_cm": height_cm,
         "speed_kmh": speed_kmh, "created": _now(),
     }
+    warm_up.join()  # the report forks its processes: never while it runs
     manifest = _write_result(out_dir, results, session, render, slowmo_factor, page_size,
                              progress)
     return AnalysisResult(out_dir=out_dir, views=results, manifest=manifest)
+
+
+class ReportWarmUp:
+    """Load the report stage in a background thread while pose runs.
+
+    During pose estimation this process only waits for its worker processes; importing
+    the report's libraries (matplotlib, ReportLab, pypdf: about 1 s) and laying out one
+    small chart (matplotlib's font cache; the first figure costs more than the rest)
+    then costs the report nothing. The thread starts at the first "pose" progress report
+    (the workers have been forked by then), and must be joined (:meth:`join`) before
+    this process forks again: a child forked while the thread holds a lock (an import)
+    would wait on it for ever.
+    """
+
+    def __init__(self) -> None:
+        self.thread: threading.Thread | None = None
+
+    def starting_on_progress(self, progress: ProgressCallback | None) -> ProgressCallback:
+        """``progress``, which also starts the warm-up at the first "pose" report."""
+        def wrapped(stage: str, fraction: float) -> None:
+            if self.thread is None and stage == "pose":
+                self.thread = threading.Thread(target=self._warm_up, daemon=True,
+                                               name="gaitvision-report-warm-up")
+                self.thread.start()
+            report(progress, stage, fraction)
+        return wrapped
+
+    def join(self) -> None:
+        if self.thread is not None:
+            self.thread.join()
+
+    @staticmethod
+    def _warm_up() -> None:
+        try:
+            from gaitvision.report import charts, draw, style
+
+            with charts.plt.rc_context(charts.RC):
+                fig = charts.Figure(figsize=(2, 1), dpi=charts.DPI, layout="constrained")
+                fig.subplots().plot([0, 1], [0, 1], label="warm-up")
+                fig.axes[0].legend(loc="best")
+                fig.draw_without_rendering()
+            draw.text_sprite("warm-up 0°", 20, style.WHITE)
+        except Exception:  # noqa: BLE001 - only a head start; the report loads them again
+            log.debug("report warm-up failed", exc_info=True)
 
 
 def _now() -> str:

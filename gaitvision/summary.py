@@ -8,6 +8,7 @@ from rich.console import Console
 from rich.table import Table
 
 from gaitvision.kinematics import GaitAnalysis, round_metric
+from gaitvision.report.style import fmt_sd
 
 _FLAG_STYLE = {"within": "green", "outside": "bold yellow", "no_norm": "dim", "insufficient": "red",
                "unreliable": "red"}
@@ -21,7 +22,7 @@ def _cell(stats, unit: str) -> str:
     if mean is None:
         return "-"
     sd = round_metric(stats.sd, unit)
-    return f"{mean:g}" + ("" if sd is None else f" ± {sd:g}")
+    return f"{mean:g}" + ("" if sd is None else f" ± {sd:g}" if sd else f" ± {fmt_sd(sd, unit)}")
 
 
 def summary_table(analysis: GaitAnalysis, title: str) -> Table:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from gaitvision.batch import collect_items, run_batch
+from gaitvision.batch import ItemOutcome, collect_items, run_batch, write_summary
 from gaitvision.cli import main
 from gaitvision.errors import GaitVisionError
 
@@ -71,5 +71,28 @@ def test_batch_csv_inputs(tmp_path):
     table.write_text("runner_name,side,rear\nCy,,\n")
     with pytest.raises(GaitVisionError, match="line 2"):
         collect_items([table])
+    table.write_text("runner_name,side,rear,front\nDi,a_side.mp4,a_rear.mp4,a_rear.mp4\n")
+    with pytest.raises(GaitVisionError, match="one or two clips"):
+        collect_items([table])
     with pytest.raises(GaitVisionError, match="no such file"):
         collect_items([tmp_path / "missing.mp4"])
+
+
+def test_batch_csv_front_clips_and_slowed_exports(tmp_path):
+    """A front column pairs with side; time_scale per row, else the batch's, else 1."""
+    (tmp_path / "s.mp4").write_bytes(b"x")
+    (tmp_path / "f.mp4").write_bytes(b"x")
+    table = tmp_path / "runs.csv"
+    table.write_text("runner_name,side,front,time_scale\nEd,s.mp4,f.mp4,4\nFay,s.mp4,,\n"
+                     "Gus,,f.mp4,\n")
+    ed, fay, gus = collect_items([table], time_scale=2)
+    assert ed.views == ["side", "front"] and ed.time_scale == 4
+    assert fay.time_scale == 2 and gus.views == ["front"]
+    kwargs = ed.analyze_kwargs(render=False)
+    assert kwargs["time_scale"] == 4 and kwargs["clip_names"] == ["s.mp4", "f.mp4"]
+    assert collect_items([table])[1].analyze_kwargs(True)["time_scale"] == 1.0
+    table.write_text("side,time_scale\ns.mp4,-1\n")
+    with pytest.raises(GaitVisionError, match="time_scale must be positive"):
+        collect_items([table])
+    write_summary(tmp_path, [(ed, ItemOutcome(ed.id, "done"))])
+    assert _rows(tmp_path)[ed.id]["time_scale"] == "4"

@@ -13,8 +13,8 @@ cleaned as in the pipeline. Candidates:
   a value where the wrist is seen at its innermost, bounds where it is hidden.
 
 Per candidate: strides with a value, with bounds, neither; value errors (mean, max
-absolute; within 0.05 shoulder widths); whether each bound holds (at least <= truth <=
-at most) and how far it lies from the truth.
+absolute; within 0.05 shoulder widths); whether each lower bound holds and how far it
+lies from the truth; the forearm's reach against the truth.
 Nothing here feeds back into the method: it only reports.
 """
 
@@ -73,8 +73,8 @@ def _score(bf, series: dict, strides: list, reach) -> dict:
             out["values"].append(a.value - true)
         elif np.isfinite(a.at_least):
             out["least"].append(a.at_least - true)
-            if np.isfinite(a.at_most):
-                out["most"].append(a.at_most - true)
+            if np.isfinite(a.reach):
+                out["most"].append(a.reach - true)
         else:
             out["none"] += 1
     return out
@@ -90,7 +90,7 @@ def _line(name: str, c: dict) -> str:
     if lo.size:
         text += f" (at least: holds {int((lo <= 1e-9).sum())}, truth - bound {-lo.mean():.3f} mean"
         if hi.size:
-            text += (f"; at most on {hi.size}: holds {int((hi >= -1e-9).sum())}, bound - truth "
+            text += (f"; reach on {hi.size}: >= truth {int((hi >= -1e-9).sum())}, reach - truth "
                      f"{hi.mean():+.3f} mean, {hi.min():+.3f} min")
         text += ")"
     return text + f"; none {c['none']}"

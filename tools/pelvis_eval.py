@@ -20,8 +20,25 @@ from pathlib import Path
 
 import numpy as np
 
-from gaitvision.evidence.pelvis import METHODS, PelvisRegionTracker, fuse
+from gaitvision.evidence.pelvis import PelvisRegionTracker, fuse
 from gaitvision.landmarks import HIP
+
+#: Candidate name -> PelvisRegionTracker parameters. "psis": regions centred on the
+#: posterior superior iliac spines' place relative to the hip joints (0.28 inter-hip
+#: widths from the midline, 0.58 above the hip line; Bell et al. 1990, as in
+#: gaitvision/synth/pelvis_truth.py), 0.15 hip widths either way.
+CANDIDATES = {
+    "dis": {"method": "dis", "fit": "regions"},
+    "lk": {"method": "lk"},
+    "ecc": {"method": "ecc"},
+    "dis_tilt": {"method": "dis", "fit": "tilt"},
+    "dis_psis": {"method": "dis", "fit": "regions", "inner": 0.13, "outer": 0.43,
+                 "bottom": 0.43, "top": 0.73},
+    "lk_psis": {"method": "lk", "inner": 0.13, "outer": 0.43, "bottom": 0.43, "top": 0.73},
+    "dis_tilt_psis": {"method": "dis", "fit": "tilt", "inner": 0.13, "outer": 0.43,
+                      "bottom": 0.43, "top": 0.73},
+}
+METHODS = ("dis", "lk", "ecc")
 
 
 def keypoint_obliquity(xy: np.ndarray) -> np.ndarray:
@@ -70,8 +87,8 @@ def evaluate(path: Path, methods=METHODS) -> dict:
     stride_s = truth["summary"]["stride_time_s"]
     cands = {"keypoints": kp}
     for m in methods:
-        motion = PelvisRegionTracker(m).track(path, t, track.frame_index, track.xy,
-                                              track.frame_size)
+        motion = PelvisRegionTracker(**CANDIDATES[m]).track(path, t, track.frame_index,
+                                                             track.xy, track.frame_size)
         cands[m] = fuse(kp, motion.motion_deg, t, stride_s)
     # truth per-stance drops (visible and bone) from the truth file
     roll = truth["camera"].get("roll_deg", 0.0)

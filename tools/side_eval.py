@@ -57,7 +57,9 @@ def analyse(clip: Path, height_cm: float | None, tracks: Path | None, hip: str |
         from gaitvision.evidence.hip_centre import estimate_hip_centre
 
         hip_centre = estimate_hip_centre(labelled, clip, method=hip)
-        print(f"{clip.name}: hip {hip_centre.method} offset {hip_centre.offset_px:+.1f} px "
+        far = (f", far ({hip_centre.far_side}) hip extra {hip_centre.far_extra_px:+.1f} px "
+               f"(se {hip_centre.far_extra_se_px:.1f})" if hip_centre.far_side else "")
+        print(f"{clip.name}: hip {hip_centre.method} offset {hip_centre.offset_px:+.1f} px{far} "
               f"({hip_centre.n_frames} frames; {hip_centre.note})")
     return analyze_gait(clean_track(labelled), raw=labelled, height_cm=height_cm,
                         hip_centre=hip_centre)
@@ -79,7 +81,8 @@ def stability(clip: Path, tracks: Path | None, hip: str | None) -> None:
     a = analyse(clip, None, tracks, hip)
     print(f"\n{clip} (hip: {hip or 'default, knee circle'}); no truth: per-stride values")
     print("\n".join(n for n in a.quality.notes if "hip" in n))
-    for m in ("hip_extension_peak_deg", "trunk_lean_deg", "overstride_leg_lengths"):
+    for m in ("hip_extension_peak_deg", "hip_extension_vs_trunk_peak_deg", "trunk_lean_deg",
+              "overstride_leg_lengths", "vertical_oscillation_leg_lengths"):
         for side in SIDES:
             v = [s.metrics.get(m, np.nan) for s in a.included(side)]
             print(f"{m:24s} {side:5s} mean {np.nanmean(v):7.3f} sd {np.nanstd(v):6.3f}  "

@@ -70,6 +70,14 @@ class HipCentre:
         Frames that gave an estimate.
     note : str
         Why the fallback was used, or what was measured.
+    far_side : str or None
+        The leg on the far side of the camera, when a far-leg extra offset was measured.
+    far_extra_px : float
+        The far hip's offset beyond ``offset_px`` (same sign convention; 0 when not
+        resolved): the far hip keypoint, which the pose model places on a hip it cannot
+        see, has a bias of its own.
+    far_extra_se_px : float
+        Its standard error.
     """
 
     method: str
@@ -77,11 +85,21 @@ class HipCentre:
     spread_px: float = float("nan")
     n_frames: int = 0
     note: str = ""
+    far_side: str | None = None
+    far_extra_px: float = 0.0
+    far_extra_se_px: float = float("nan")
 
     @property
     def used(self) -> bool:
         """True when a joint-centre estimate (not the fallback) is in use."""
         return self.method != "blazepose"
+
+    def leg_offsets_px(self) -> dict[str, float]:
+        """Each leg's hip joint centre minus its keypoint, px forward (0 for the fallback)."""
+        if not self.used:
+            return {s: 0.0 for s in SIDES}
+        return {s: self.offset_px + (self.far_extra_px if s == self.far_side else 0.0)
+                for s in SIDES}
 
     def to_dict(self) -> dict:
         """JSON-ready dict (NaN as None)."""
@@ -91,7 +109,8 @@ class HipCentre:
     @classmethod
     def from_dict(cls, d: dict) -> HipCentre:
         """Inverse of :meth:`to_dict`."""
-        return cls(**{k: (float("nan") if v is None and k == "spread_px" else v)
+        nan_fields = ("spread_px", "far_extra_se_px")
+        return cls(**{k: (float("nan") if v is None and k in nan_fields else v)
                       for k, v in d.items()})
 
 
@@ -125,6 +144,16 @@ class KneeCircleHip:
     kept (a per-clip correction the data cannot support would only add noise between
     sessions).
 
+    The far hip keypoint (on the side away from the camera, a hip the pose model cannot
+    see) has a bias of its own, larger than the near one's (on the rendered runners
+    12-20 px against 4-10 px at peak extension). The shared offset fitted on both knees
+    sits between the two, so the far leg also gets an extra offset: the difference
+    between the two legs' own circle fits (far minus near). Each own fit is pulled
+    toward its keypoint by its knee keypoint's error, which follows the thigh's angle
+    alike on both legs, so the pull largely cancels in the difference. It is applied
+    when it too is resolved (``min_se`` jackknife standard errors from 0). The near leg
+    is the side the runner faces: a runner facing image-right is filmed from the right.
+
     Parameters
     ----------
     iterations : int
@@ -136,18 +165,21 @@ class KneeCircleHip:
     blocks : int
         Jackknife blocks.
     min_se : float
-        The offset is used only when it is at least this many standard errors from 0.
+        An offset is used only when it is at least this many standard errors from 0.
+    far_extra : bool
+        Measure the far leg's extra offset (False: one offset for both hips).
     """
 
     name = "knee_circle"
 
     def __init__(self, iterations: int = 5, huber: float = 2.0, min_frames: int = 30,
-                 blocks: int = 8, min_se: float = 2.0) -> None:
+                 blocks: int = 8, min_se: float = 2.0, far_extra: bool = True) -> None:
         self.iterations = iterations
         self.huber = huber
         self.min_frames = min_frames
         self.blocks = blocks
         self.min_se = min_se
+        self.far_extra = far_extra
 
     def fit(self, d: dict[str, np.ndarray]) -> float:
         """Robust offset (px, image x) from knee-minus-hip vectors per leg (finite rows)."""
@@ -170,6 +202,19 @@ class KneeCircleHip:
                 w[f] = np.minimum(1.0, self.huber * s / np.maximum(res, 1e-9))
         return ox
 
+    def _with_se(self, d: dict, ok: dict, block: np.ndarray, legs: tuple,
+                 weights: tuple) -> tuple[float, float]:
+        """``sum(weights[i] * fit(legs[i]))`` and its block-jackknife standard error;
+        each ``legs[i]`` is a tuple of the legs fitted together."""
+        def value(keep: np.ndarray) -> float:
+            return sum(w * self.fit({f: d[f][ok[f] & keep] for f in group})
+                       for group, w in zip(legs, weights))
+
+        full = value(np.ones(len(block), bool))
+        loo = np.array([value(block != k) for k in range(self.blocks)])
+        se = float(np.sqrt((self.blocks - 1) / self.blocks * np.sum((loo - loo.mean()) ** 2)))
+        return full, se
+
     def estimate(self, track: PoseTrack, masks=None) -> HipCentre:
         """Offset of the clip (``masks`` unused: geometry only)."""
         d = {f: track.xy[:, KNEE[f]] - track.xy[:, HIP[f]] for f in SIDES}
@@ -178,18 +223,23 @@ class KneeCircleHip:
         if min(int(v.sum()) for v in ok.values()) < self.min_frames:
             return HipCentre("blazepose", n_frames=n,
                              note="too few frames with hips and knees for a knee-circle fit")
-        ox = self.fit({f: d[f][ok[f]] for f in SIDES})
         block = np.arange(len(track.xy)) * self.blocks // len(track.xy)
-        loo = np.array([self.fit({f: d[f][ok[f] & (block != k)] for f in SIDES})
-                        for k in range(self.blocks)])
-        se = float(np.sqrt((self.blocks - 1) / self.blocks * np.sum((loo - loo.mean()) ** 2)))
+        ox, se = self._with_se(d, ok, block, (SIDES,), (1.0,))
         sign = _forward_sign(track)
         if abs(ox) < self.min_se * se:
             return HipCentre("blazepose", sign * ox, se, n,
                              f"knee-circle offset {abs(ox):.1f} px not resolved (standard "
                              f"error {se:.1f} px)")
-        return HipCentre(self.name, sign * ox, se, n,
-                         "fore-aft offset that keeps the knees' distance most constant")
+        out = HipCentre(self.name, sign * ox, se, n,
+                        "fore-aft offset that keeps the knees' distance most constant")
+        near = track.view.direction if track.view is not None else None
+        if self.far_extra and near in SIDES:
+            far = SIDES[1 - SIDES.index(near)]
+            extra, extra_se = self._with_se(d, ok, block, ((far,), (near,)), (1.0, -1.0))
+            out.far_side, out.far_extra_se_px = far, extra_se
+            if abs(extra) >= self.min_se * extra_se:
+                out.far_extra_px = sign * extra
+        return out
 
 
 # --------------------------------------------------------------------- mask helpers

@@ -98,14 +98,25 @@ class PelvisRegionTracker:
         out (a hand passing over the waist is not the pelvis).
     min_kept : float
         Fewest fraction of a region's pixels left after that for the step to count.
+    fit : {"regions", "tilt"}, optional
+        "regions": the tilt from the two regions' median vertical motions; "tilt" (DIS
+        only, its default; chosen on the build split of rendered rear runners, see
+        ``docs/pelvis-arms-front.md``): a robust straight-line fit of the vertical flow against x over both
+        regions' pixels together, ``dy = a + b x``, weighted by the vertical image
+        gradient and re-weighted with Tukey's biweight (Holland & Welsch 1977, IRLS):
+        the slope ``b`` is the rigid tilt's change.
     """
 
     def __init__(self, method: str = "dis", top: float = 0.65, bottom: float = 0.05,
                  inner: float = 0.06, outer: float = 0.45, max_side: int = 640,
                  min_hip_width_px: float = 12.0, hand_radius: float = 0.3,
-                 min_kept: float = 0.25) -> None:
+                 min_kept: float = 0.25, fit: str | None = None) -> None:
         if method not in METHODS:
             raise ValueError(f"method must be one of {METHODS}")
+        fit = fit or ("tilt" if method == "dis" else "regions")
+        if fit not in ("regions", "tilt") or (fit == "tilt" and method != "dis"):
+            raise ValueError('fit must be "regions", or "tilt" with method "dis"')
+        self.fit = fit
         self.method, self.top, self.bottom = method, top, bottom
         self.inner, self.outer = inner, outer
         self.max_side, self.min_hip_width_px = max_side, min_hip_width_px
@@ -185,6 +196,10 @@ class PelvisRegionTracker:
         masks = [_box_mask(c0.shape, b) for b in local]
         if any((m & free).sum() < self.min_kept * max(m.sum(), 1) for m in masks):
             return None
+        if self.fit == "tilt":
+            right_x = pts[HIP["right"], 0] - x0
+            left_x = pts[HIP["left"], 0] - x0
+            return _dis_tilt(c0, c1, [m & free for m in masks], right_x, left_x)
         measure = _dis_dy if self.method == "dis" else _lk_dy
         dys = measure(c0, c1, [m & free for m in masks])
         if dys is None:
@@ -238,6 +253,38 @@ def _dis_dy(c0: np.ndarray, c1: np.ndarray, masks) -> tuple[float, float] | None
             return None
         out.append(_weighted_median(flow[..., 1][m], w + 1e-6))
     return out[0], out[1]
+
+
+def _dis_tilt(c0: np.ndarray, c1: np.ndarray, masks, right_x: float, left_x: float,
+              iterations: int = 4, tukey_c: float = 4.685) -> float | None:
+    """Change of tilt (rad, + = right side lower) from a robust line fit of the vertical
+    DIS flow against x over the regions' pixels (see ``fit="tilt"``)."""
+    import cv2
+
+    if "dis" not in _DIS:
+        _DIS["dis"] = cv2.DISOpticalFlow_create(cv2.DISOPTICAL_FLOW_PRESET_MEDIUM)
+    flow = _DIS["dis"].calc(c0, c1, None)
+    gy = np.abs(cv2.Sobel(c0, cv2.CV_32F, 0, 1, ksize=3))
+    m = masks[0] | masks[1]
+    if min(mm.sum() for mm in masks) < 20:
+        return None
+    yy, xx = np.nonzero(m)
+    dy = flow[yy, xx, 1].astype(float)
+    w0 = gy[yy, xx].astype(float) + 1e-6
+    x = (xx - 0.5 * (right_x + left_x)).astype(float)
+    w = w0.copy()
+    coef = None
+    for _ in range(iterations):
+        a = np.stack([np.ones_like(x), x], axis=1) * np.sqrt(w)[:, None]
+        coef, *_ = np.linalg.lstsq(a, dy * np.sqrt(w), rcond=None)
+        r = dy - (coef[0] + coef[1] * x)
+        scale = 1.4826 * np.median(np.abs(r)) + 1e-3
+        u = r / (tukey_c * scale)
+        w = w0 * np.where(np.abs(u) < 1, (1 - u ** 2) ** 2, 0.0)
+        if w.sum() <= 0:
+            return None
+    slope = float(coef[1]) if right_x > left_x else -float(coef[1])
+    return math.atan(slope)
 
 
 def _lk_dy(c0: np.ndarray, c1: np.ndarray, masks) -> tuple[float, float] | None:

@@ -79,9 +79,8 @@ def assess_quality(track: PoseTrack, seq: Sequence, vis: dict, roll: float, view
                        "see: on a rendered rear-view runner "
                        "contacts came out about 110 ms short); cadence is not affected; film "
                        "from the side for timing")
-        q.notes.append(f"{view} view: the pose model's hip points under-read pelvic tilt (on a "
-                       "rendered runner with a true 5 deg drop they read 1.6-2.8 deg): take "
-                       "pelvic drop as a lower bound")
+        # How the pelvis was measured (image motion or the hip keypoints alone, which
+        # under-read it) is said by kinematics.rear.image_pelvis's note.
     if track.fps < 50:
         q.notes.append(f"{track.fps:.0f} fps: one frame is {1000 / track.fps:.0f} ms, so single "
                        "contact times are uncertain by about that; 60-240 fps is better")
@@ -127,13 +126,14 @@ def note_hidden_wrists(bf, series: dict, seq: Sequence, q: Quality) -> None:
         return
     n = {f: sum(g == f for g, _ in bounded) for f in SIDES}
     least = [a.at_least for _, a in bounded]
-    most = [a.at_most for _, a in bounded if np.isfinite(a.at_most)]
-    reach = (f"; at most {min(most):+.2f} to {max(most):+.2f} (the forearm's full reach "
-             f"from the elbow, in {len(most)} strides)") if most else ""
+    most = [a.reach for _, a in bounded if np.isfinite(a.reach)]
+    reach = (f"; the forearm's full reach from the elbow gives {min(most):+.2f} to "
+             f"{max(most):+.2f} ({len(most)} strides), where the wrist would be if the "
+             "forearm lay across the back, too far in if it points forward") if most else ""
     q.notes.append(f"arm crossover: in {len(bounded)} of {len(seq.strides)} strides (left arm "
                    f"{n['left']}, right arm {n['right']}) the wrist was hidden behind the "
                    "torso at its innermost point, so how far it crossed cannot be seen from "
-                   "behind; those strides give bounds, not a value: at least "
+                   "behind; those strides give a bound, not a value: at least "
                    f"{min(least):+.2f} to {max(least):+.2f} shoulder widths past the midline "
                    f"(as far in as the elbow){reach}; film from the front to measure it")
 
@@ -177,7 +177,10 @@ def _extra_words(name: str, vals: dict[str, list[float]], q: Quality) -> str:
         extra = (f"the {q.hidden_leg} foot's contacts were placed half a stride after the "
                  "other's, so the left-right difference is assumed, not measured")
     if name == "pelvic_drop_peak_deg":
-        extra = ("a lower bound: the pose model's hip points under-read pelvic tilt "
+        extra = ("level from the hip keypoints, motion from the waist's image motion (it "
+                 "follows the visible waist; see the notes)"
+                 if any("from the waist's image motion" in n for n in q.notes) else
+                 "a lower bound: the pose model's hip points under-read pelvic tilt "
                  "(1.6-2.8 deg for a true 5 deg drop on a rendered runner of known truth)")
     if name == "arm_crossover_shoulder_widths":
         extra = ("from the strides where the wrist was seen at its innermost point (from "

@@ -159,20 +159,21 @@ _METRIC_LIST = (
        gate=(-5.0, 50.0), importance=1, charts={"trend": 0, "left_right": 0},
        keyframe=_kf("side", "IC", "knee flexion", 0), headline=True),
     _d("knee_flexion_stance_peak_deg", "Peak knee flexion in stance", "deg",
-       "largest knee flexion between IC and TO", None,
+       "largest knee flexion between IC and TO (thigh from the hip joint centre)", None,
        "about 36 deg peak in stance on a level treadmill", BRAMAH, typical=36.0,
        words=("less flexed", "more flexed"),
        gate=(10.0, 75.0), charts={"left_right": 6},
        keyframe=_kf("side", "midstance", "peak knee flexion", 0)),
     _d("hip_extension_peak_deg", "Peak hip extension (thigh vs vertical)", "deg",
-       "largest angle of the thigh (hip->knee) behind vertical in the stride; 2D "
-       "clinical measure, not true hip extension (thigh vs pelvis)", None,
+       "largest angle of the thigh (hip joint centre->knee) behind vertical in the stride; "
+       "2D clinical measure, not true hip extension (thigh vs pelvis)", None,
        "no validated injury cut-off; less leg extension at toe-off goes with better economy",
        "Souza lab peak thigh extension; Moore 2016",
        gate=(-15.0, 50.0), importance=8, charts={"trend": 0, "left_right": 1},
        keyframe=_kf("side", "TO", "peak hip extension (thigh vs vertical)", 0)),
     _d("hip_extension_vs_trunk_peak_deg", "Peak hip extension (thigh vs trunk)", "deg",
-       "largest angle of the thigh behind the trunk line in the stride", None,
+       "largest angle of the thigh behind the trunk line in the stride (both from the hip "
+       "joint centre)", None,
        "no validated cut-off; the hip keypoint sits 30-50 mm from the joint centre",
        "Moore 2016; Needham et al. 2021, Sci Rep 11:20673", gate=(-15.0, 60.0)),
     _d("tibia_angle_ic_deg", "Tibia angle at contact", "deg",
@@ -181,12 +182,13 @@ _METRIC_LIST = (
        gate=(-25.0, 35.0), importance=5, charts={"left_right": 5},
        keyframe=_kf("side", "IC", "tibia", 1)),
     _d("overstride_leg_lengths", "Overstride", "leg lengths",
-       "heel ahead of the mid-hip at IC, horizontal, / leg length (hip-knee-ankle)", None,
+       "heel ahead of the mid-hip (joint centres) at IC, horizontal, / leg length "
+       "(hip-knee-ankle)", None,
        "braking scales with how far ahead of the hip the foot lands; no validated cut-off",
        LIEBERMAN, gate=(-0.25, 0.6), importance=4, charts={"trend": 0, "left_right": 4},
        keyframe=_kf("side", "IC", "overstride", 3), headline=True),
-    _d("overstride_cm", "Overstride", "cm", "heel ahead of the mid-hip at IC, horizontal; "
-       "leg length taken as 0.491 x height (Winter)", None,
+    _d("overstride_cm", "Overstride", "cm", "heel ahead of the mid-hip (joint centres) at IC, "
+       "horizontal; leg length taken as 0.491 x height (Winter)", None,
        "braking scales with how far ahead of the hip the foot lands; no validated cut-off",
        LIEBERMAN, gate=(-25.0, 55.0), importance=3, charts={"trend": 0, "left_right": 3},
        keyframe=_kf("side", "IC", "overstride", 2)),
@@ -197,17 +199,21 @@ _METRIC_LIST = (
        gate=(-30.0, 40.0), importance=10, charts={"left_right": 7},
        keyframe=_kf("side", "IC", "foot strike", 4)),
     _d("trunk_lean_deg", "Trunk lean", "deg",
-       "trunk (mid-hip->mid-shoulder) vs vertical, mean over the stride; + forward", None,
+       "trunk (mid-hip joint centre->mid-shoulder) vs vertical, mean over the stride; + "
+       "forward", None,
        "7.3 +- 3.6 deg self-selected at 3.4 m/s; descriptive",
        "Teng & Powers 2014, JOSPT", typical=7.3, words=("more upright", "leaning more"),
        gate=(-15.0, 35.0), importance=9, charts={"trend": 0},
        keyframe=_kf("side", "midstance", "trunk lean", 1)),
     _d("vertical_oscillation_leg_lengths", "Vertical oscillation", "leg lengths",
-       "vertical range of the mid-hip over the step that starts at this foot's IC", None,
+       "vertical range of the pelvis over the step that starts at this foot's IC, read "
+       "below the ears along the head-trunk line (the hip keypoints ride on the thighs)",
+       None,
        "typically 3-15 cm (about 0.035-0.17 leg lengths)", f"{DOCS} (Side view)",
        gate=(0.01, 0.3)),
     _d("vertical_oscillation_cm", "Vertical oscillation", "cm",
-       "vertical range of the mid-hip over the step; leg length 0.491 x height (Winter)",
+       "vertical range of the pelvis over the step, read below the ears along the "
+       "head-trunk line; leg length 0.491 x height (Winter)",
        (3.0, 15.0), "typically 3-15 cm; 6-8 cm economical in one study",
        f"{DOCS} (Side view)", low="a very flat run", high="a bouncy run: energy "
        "goes into moving up and down",

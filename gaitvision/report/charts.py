@@ -2,7 +2,8 @@
 
 Each chart function takes a :class:`GaitAnalysis` and returns a ``Figure`` (or None
 when the analysis has nothing to plot), so the same drawing serves
-``charts/*.png`` (150 dpi) and the PDF report (vector, see :mod:`gaitvision.report.pdf`).
+``charts/*.png`` (150 dpi) and the PDF report (vector, see :mod:`gaitvision.report.pdf`):
+each figure is drawn once, as a vector page, and the PNG is that page rasterised.
 
 Colours: Okabe-Ito; left blue, right vermillion, the reference band bluish green. Sizes
 are chosen for print: 7.5 x 4.2 in at 9-11 pt text.
@@ -353,11 +354,23 @@ def figures(analysis: GaitAnalysis) -> list[tuple[str, str, Figure]]:
     return out
 
 
-def save_png(fig: Figure, path: Path) -> Path:
-    """Save a figure as PNG at :data:`DPI`, atomically."""
+def raster_png(page: bytes, path: Path) -> Path:
+    """Write a one-page vector PDF as a PNG at :data:`DPI`, atomically.
+
+    PDFium rasterises the page in about 30 ms, where matplotlib would draw the whole
+    figure again (about 1 s): the chart is drawn once, and the PNG shows exactly the
+    page the PDF report prints.
+    """
+    import pypdfium2
+
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.stem}.part.png")
-    fig.savefig(tmp, format="png", dpi=DPI)
+    doc = pypdfium2.PdfDocument(page)
+    try:
+        image = doc[0].render(scale=DPI / 72).to_pil().convert("RGB")
+    finally:
+        doc.close()
+    image.save(tmp, format="PNG", compress_level=3)  # zlib level as the key frames
     os.replace(tmp, path)
     return path
 
@@ -383,35 +396,23 @@ def vector_path(folder: Path, stem: str) -> Path:
     return Path(folder) / f".{stem}.vector.pdf"
 
 
-def freeze_layout(fig: Figure, drawn: bool = False) -> Figure:
-    """Lay the figure out once at :data:`DPI` (as its PNG is) and keep that layout.
-
-    The vector page then shows exactly the PNG's layout (tick choices depend on it), and
-    saving it does not run the layout engine again.
-    """
-    if not drawn:
-        fig.draw_without_rendering()
-    fig.set_layout_engine("none")
-    return fig
-
-
 def write_charts(analysis: GaitAnalysis, folder: Path, *, vector: bool = True
                  ) -> list[tuple[Path, str]]:
     """``charts/{stem}.png`` for every chart of the view; returns (path, label).
 
-    Each chart is built and laid out once: the same figure is saved as the PNG and (with
-    ``vector``) as the one-page vector PDF the report stamps in (hidden files listed in
-    :data:`VECTOR_INDEX`, consumed by :func:`gaitvision.report.pdf.render_pdf`), with
-    its layout frozen after the PNG so the PDF save does not lay it out again.
+    Each chart is built, laid out and drawn once, as a one-page vector PDF; the PNG is
+    that page rasterised (:func:`raster_png`). With ``vector`` the pages are also left
+    for the PDF report to stamp in (hidden files listed in :data:`VECTOR_INDEX`,
+    consumed by :func:`gaitvision.report.pdf.render_pdf`).
     """
     folder = Path(folder)
     out, index = [], []
     for stem, lab, fig in figures(analysis):
-        out.append((save_png(fig, folder / f"{stem}.png"), lab))
+        page = pdf_bytes(fig)
+        out.append((raster_png(page, folder / f"{stem}.png"), lab))
         if vector:
-            freeze_layout(fig, drawn=True)
             tmp = vector_path(folder, stem).with_suffix(".part")
-            tmp.write_bytes(pdf_bytes(fig))
+            tmp.write_bytes(page)
             os.replace(tmp, vector_path(folder, stem))
             w, h = fig.get_size_inches()
             index.append({"stem": stem, "label": lab, "w": float(w), "h": float(h)})

@@ -17,6 +17,7 @@ from fractions import Fraction
 from pathlib import Path
 
 import av
+import cv2
 import numpy as np
 
 #: x264 settings: "ultrafast" keeps rendering well under the pose stage's time on two
@@ -39,6 +40,15 @@ def _tmp_path(path: Path) -> Path:
     return path.with_name(f".{path.stem}.part{path.suffix}")
 
 
+def rgb_to_i420(image: np.ndarray) -> np.ndarray:
+    """Planar 4:2:0 YUV (BT.601, limited range, as FFmpeg's default) of an RGB frame.
+
+    OpenCV's converter is about twice as fast as letting libswscale do it inside the
+    encoder, which was a third of the video pass.
+    """
+    return cv2.cvtColor(image, cv2.COLOR_RGB2YUV_I420)
+
+
 class H264Writer:
     """Write RGB frames to an H.264 MP4 at a constant frame rate, atomically.
 
@@ -53,13 +63,20 @@ class H264Writer:
         the ``1/fps`` grid (never earlier than the previous frame's next slot), so
         dropped source frames keep the timing right.
 
+    zero_based : bool
+        Store timestamps from 0 and keep the first frame's slot in ``first_pts`` (units
+        of ``1/fps``): a part of a longer video, placed exactly by
+        :func:`concat_packets` (an MP4 start offset is rounded to the millisecond).
+
     Use as a context manager: the file appears under ``path`` only when the block
     finishes without an exception.
     """
 
     def __init__(self, path: str | os.PathLike, width: int, height: int, fps: float,
-                 *, crf: int = CRF, preset: str = PRESET) -> None:
+                 *, crf: int = CRF, preset: str = PRESET, zero_based: bool = False) -> None:
         self.path = Path(path)
+        self.zero_based = zero_based
+        self.first_pts: int | None = None
         self.tmp = _tmp_path(self.path)
         self.width, self.height = even_size(width, height)
         self.rate = rate_fraction(fps)
@@ -84,8 +101,11 @@ class H264Writer:
             pts = self._last_pts + 1
         else:
             pts = max(self._last_pts + 1, int(round(float(time_s) * self.rate)))
-        frame = av.VideoFrame.from_ndarray(image, format="rgb24")
-        frame.pts = pts
+        # wraps the converted planes without a copy (x264 copies its input when encoding)
+        frame = av.VideoFrame.from_numpy_buffer(rgb_to_i420(image), format="yuv420p")
+        if self.first_pts is None:
+            self.first_pts = pts
+        frame.pts = pts - self.first_pts if self.zero_based else pts
         self._last_pts = pts
         for packet in self._stream.encode(frame):
             self._container.mux(packet)
@@ -130,29 +150,56 @@ def remux_retimed(src: str | os.PathLike, dst: str | os.PathLike, factor: float)
     ``duration / factor``. The timestamps are unchanged; only the time base is
     stretched, so the result is exact.
     """
-    src, dst = Path(src), Path(dst)
+    return concat_packets([src], dst, factor)
+
+
+def concat_packets(parts: list, dst: str | os.PathLike, factor: float = 1.0,
+                   starts: list[Fraction] | None = None) -> Path:
+    """Join MP4 parts encoded with the same settings into ``dst``, without re-encoding.
+
+    Each part keeps its own timestamps, shifted by its entry in ``starts`` (seconds;
+    for parts written with ``zero_based``), so the parts must be given in time order
+    and must not overlap. ``factor`` plays
+    the result that many times as fast (see :func:`remux_retimed`). Every part starts
+    with an IDR frame, and the same encoder settings give the same parameter sets, so
+    the first part's decoder configuration serves them all.
+    """
+    dst = Path(dst)
     if not factor > 0:
         raise ValueError("factor must be positive")
     stretch = Fraction(float(factor)).limit_denominator(1000)
     tmp = _tmp_path(dst)
     try:
-        with av.open(str(src)) as inp, av.open(str(tmp), mode="w", format="mp4",
-                                                options={"movflags": "+faststart"}) as out:
-            ist = inp.streams.video[0]
-            ost = out.add_stream_from_template(ist)
-            tb = ist.time_base / stretch
+        with av.open(str(parts[0])) as first, av.open(str(tmp), mode="w", format="mp4",
+                                                      options={"movflags": "+faststart"}) as out:
+            template = first.streams.video[0]
+            ost = out.add_stream_from_template(template)
+            tb = template.time_base / stretch
             ost.time_base = tb
-            for packet in inp.demux(ist):
-                if packet.dts is None and packet.pts is None:
-                    continue
-                packet.stream = ost
-                packet.time_base = tb
-                out.mux(packet)
+            base = Fraction(template.time_base)
+            for part, start in zip(parts, starts or [Fraction(0)] * len(parts), strict=True):
+                _copy_packets(part, base, round(Fraction(start) / base), ost, tb, out)
         os.replace(tmp, dst)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
     return dst
+
+
+def _copy_packets(part, base: Fraction, shift: int, ost, tb: Fraction, out) -> None:
+    """Mux one part's packets, timestamps rescaled to ``base`` and moved by ``shift``."""
+    with av.open(str(part)) as inp:
+        ist = inp.streams.video[0]
+        k = Fraction(ist.time_base) / base
+        for packet in inp.demux(ist):
+            if packet.dts is None and packet.pts is None:
+                continue
+            if k != 1 or shift:
+                packet.pts = None if packet.pts is None else round(packet.pts * k) + shift
+                packet.dts = None if packet.dts is None else round(packet.dts * k) + shift
+            packet.stream = ost
+            packet.time_base = tb
+            out.mux(packet)
 
 
 def video_facts(path: str | os.PathLike) -> dict:

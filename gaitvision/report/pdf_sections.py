@@ -76,12 +76,12 @@ def _label(m: MetricSummary) -> str:
     return lab[:1].upper() + lab[1:]
 
 
-def _stat_text(st) -> str:
+def _stat_text(st, unit: str | None = None) -> str:
     if st is None:
         return "–"
     text = style.fmt_value(st.mean)
     if st.sd is not None and math.isfinite(st.sd):
-        text += f" ± {style.fmt_value(st.sd)}"
+        text += f" ± {style.fmt_sd(st.sd, unit)}"
     return text
 
 
@@ -164,9 +164,9 @@ def summary_table(a: GaitAnalysis, st, width: float) -> Table:
         m = a.summary[name]
         u = style.unit_text(m.unit)
         lab = f"<b>{esc(_label(m))}</b>" + (f" ({esc(u)})" if u else "")
-        rows.append([Paragraph(lab, st["cell"]), Paragraph(_stat_text(m.left), st["cell"]),
-                     Paragraph(_stat_text(m.right), st["cell"]),
-                     Paragraph(_stat_text(m.both), st["cell"]),
+        rows.append([Paragraph(lab, st["cell"]), Paragraph(_stat_text(m.left, m.unit), st["cell"]),
+                     Paragraph(_stat_text(m.right, m.unit), st["cell"]),
+                     Paragraph(_stat_text(m.both, m.unit), st["cell"]),
                      Paragraph(esc(_range_text(m)), st["cell"]), _flag_cell(m, st)])
     cw = [0.33, 0.125, 0.125, 0.125, 0.175, 0.12]
     t = Table(rows, colWidths=[c * width for c in cw], repeatRows=1, hAlign="LEFT")

@@ -84,6 +84,20 @@ def fmt_value(v) -> str:
     return repr(v)
 
 
+def fmt_sd(sd, unit: str | None) -> str:
+    """A standard deviation as text, as ``metrics.json`` holds it (rounded to the unit's
+    decimals), except that an SD that rounds to zero prints as ``"< 0.1"`` (the unit's
+    last decimal): the strides did differ, by less than the printed resolution (a
+    perfectly periodic rendered runner), and a bare "± 0" would read as one value
+    copied to every stride."""
+    text = fmt_value(sd)
+    if text == "–" or float(sd) != 0.0:
+        return text
+    from gaitvision.kinematics.reference import UNIT_DECIMALS
+
+    return f"< {10.0 ** -UNIT_DECIMALS.get(unit or '', 2):g}"
+
+
 def fmt_with_unit(v, unit: str | None) -> str:
     """``fmt_value`` plus a unit (``"21.3°"``, ``"248.0 ms"``)."""
     text = fmt_value(v)

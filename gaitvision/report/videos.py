@@ -14,8 +14,12 @@ plays at 60 fps), so the clip lasts ``duration / factor``.
 
 from __future__ import annotations
 
+import dataclasses
 import math
+import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from fractions import Fraction
 from pathlib import Path
 
 import cv2
@@ -26,8 +30,10 @@ from gaitvision.pose.track import PoseTrack
 from gaitvision.progress import ProgressCallback, report
 from gaitvision.report import draw, style
 from gaitvision.report.annotate import Annotator, midstance_time, runner_box
-from gaitvision.report.encode import H264Writer, even_size, remux_retimed
+from gaitvision.report.encode import H264Writer, concat_packets, even_size
+from gaitvision.report.forked import ForkedCall, can_fork
 from gaitvision.video import iter_frames
+from gaitvision.video.ingest import read_frame_times, read_keyframe_times
 
 #: Longer side of rendered video; larger sources are decoded straight to this size.
 MAX_SIDE = 1280
@@ -72,6 +78,7 @@ class ViewRender:
     slowmo_fps: float = 0.0
     loop_frames: dict[str, int] = field(default_factory=dict)
     annotator: Annotator | None = None
+    stills: list[Path] = field(default_factory=list)  # key-frame files, when asked for
 
 
 # --------------------------------------------------------------------------- loops / shots
@@ -172,70 +179,232 @@ def _capture(ann: Annotator, img: np.ndarray, row: int, t: float, shots: list, l
             plan.frames += 1
 
 
-def _close_loops(loops: list, result: ViewRender) -> None:
-    for plan in loops:
-        if plan.frames:
-            result.loops[plan.side] = plan.writer.close()
-            result.loop_frames[plan.side] = plan.frames
-        else:
-            plan.writer.abort()
+# --------------------------------------------------------------------------- segments
+#: Writes key-frame stills: (annotator, shots with their crops) -> files written.
+StillsWriter = Callable[[Annotator, list[KeyFrameShot]], list[Path]]
+
+#: Decoding a frame only to reach a segment's start costs about this fraction of a frame
+#: that is also drawn and encoded (720p: 3 of 23 ms).
+SKIP_COST = 0.15
+
+#: Segments shorter than this many frames are not worth a process (fork, seek).
+MIN_SEGMENT_FRAMES = 60
+
+
+@dataclass
+class RenderPlan:
+    """What every rendering process needs, fixed before any frame is decoded."""
+
+    ann: Annotator
+    video_path: Path
+    view_dir: Path
+    size: tuple[int, int]           # output (width, height), even
+    fps: float
+    slowmo_factor: float
+    time_scale: float               # source seconds per real second (slowed clips)
+    max_side: int
+    loops: list[LoopPlan]
+    shots: list[KeyFrameShot]       # in report order
+    shot_rows: dict[int, list[KeyFrameShot]]
+    row_of: dict[int, int]          # source frame index -> track row
+    frame_times: np.ndarray         # source seconds of every frame
+    stills: StillsWriter | None = None
+
+
+@dataclass
+class SegmentOutput:
+    """What one process rendered: its part of annotated.mp4, loops and key-frame crops."""
+
+    part: Path
+    frames: int
+    start_s: Fraction = Fraction(0)  # the part's first frame slot, seconds
+    loops: dict[str, tuple[Path, int]] = field(default_factory=dict)
+    shots: dict[tuple[str, str], tuple[np.ndarray, tuple]] = field(default_factory=dict)
+    stills: list[Path] = field(default_factory=list)
+
+
+def plan_segments(times: np.ndarray, keyframes: np.ndarray, n: int,
+                  keep_whole: list[tuple[float, float]]) -> list[tuple[float | None,
+                                                                     float | None]]:
+    """Where to cut the clip for ``n`` rendering processes: (start, end) source seconds.
+
+    Cuts fall halfway between two frames, never inside a ``keep_whole`` span (a loop's
+    stride is encoded by one process), and balance the work: a segment that starts
+    after a key frame also decodes the frames since it (:data:`SKIP_COST` each).
+    """
+    cuts: list[float] = []
+    if n >= 2 and len(times) >= n * MIN_SEGMENT_FRAMES:
+        idx = np.arange(MIN_SEGMENT_FRAMES, len(times) - MIN_SEGMENT_FRAMES + 1)
+        mid = 0.5 * (times[idx - 1] + times[idx])
+        last_key = keyframes[np.clip(np.searchsorted(keyframes, mid) - 1, 0, None)] \
+            if len(keyframes) else np.zeros_like(mid)
+        skipped = idx - np.searchsorted(times, last_key - 1e-9)
+        free = ~np.any([(mid >= a) & (mid <= b) for a, b in keep_whole] or [mid < -1], axis=0)
+        for k in range(1, n):
+            cost = np.abs(idx - len(times) * k / n) + SKIP_COST * skipped
+            cost[~free | (mid <= (cuts[-1] if cuts else -np.inf))] = np.inf
+            if np.isfinite(cost).any():
+                cuts.append(float(mid[int(np.argmin(cost))]))
+    bounds = [None, *cuts, None]
+    return list(zip(bounds[:-1], bounds[1:], strict=True))
+
+
+def _open_loops(plan: RenderPlan, start_s: float | None, end_s: float | None
+                ) -> list[LoopPlan]:
+    """Writers for the loops whose stride lies in this segment (source seconds)."""
+    loops = []
+    for loop in plan.loops:
+        t0 = loop.stride.start_s * plan.time_scale
+        if (start_s is None or t0 >= start_s) and (end_s is None or t0 < end_s):
+            x0, y0, x1, y1 = loop.box
+            loop = dataclasses.replace(loop, frames=0, path=plan.view_dir / f"loop_{loop.side}.mp4")
+            loop.writer = H264Writer(loop.path, x1 - x0, y1 - y0, plan.fps * plan.slowmo_factor)
+            loops.append(loop)
+    return loops
+
+
+def render_segment(plan: RenderPlan, start_s: float | None, end_s: float | None, part: Path,
+                   on_frame: Callable[[int], None] | None = None) -> SegmentOutput:
+    """Decode, annotate and encode the frames in ``[start_s, end_s)`` into ``part``.
+
+    Also writes the loops whose stride starts in this stretch and captures its key-frame
+    crops. Safe to run in a forked process: it only returns what it made.
+    """
+    writer = H264Writer(part, *plan.size, plan.fps, zero_based=True)
+    loops: list[LoopPlan] = []
+    out = SegmentOutput(part, 0)
+    try:
+        loops = _open_loops(plan, start_s, end_s)
+        frames = iter_frames(plan.video_path, start_s, end_s, max_side=plan.max_side,
+                             frame_times=plan.frame_times, fast_colour=True)
+        for k, fr in enumerate(frames):
+            img = _frame_image(fr.image, *plan.size)
+            row = plan.row_of.get(fr.index)
+            t = fr.time_s / plan.time_scale  # analysis times are real time (slowed clips)
+            if row is not None:
+                shots = plan.shot_rows.get(row, [])
+                _capture(plan.ann, img, row, t, shots, loops,
+                         plan.ann.track.xy[row] * plan.ann.scale, plan.slowmo_factor, plan.size)
+                out.shots.update({(sh.side, sh.phase): (sh.image, sh.box) for sh in shots})
+            plan.ann.draw_frame(img, row, t)
+            writer.write(img, t)
+            if on_frame is not None:
+                on_frame(k)
+        out.frames = writer.n_frames
+        out.start_s = Fraction(writer.first_pts or 0) / writer.rate
+        writer.close()
+        if plan.stills is not None:  # drawn here, in parallel with the other segments
+            out.stills = plan.stills(plan.ann, [sh for sh in plan.shots
+                                                if (sh.side, sh.phase) in out.shots])
+        for loop in loops:
+            if loop.frames:
+                out.loops[loop.side] = (loop.writer.close(), loop.frames)
+            else:
+                loop.writer.abort()
+    except BaseException:
+        writer.abort()
+        for loop in loops:
+            loop.writer.abort()
+        raise
+    return out
+
+
+def _render_all(plan: RenderPlan, segments: list, on_frame) -> list[SegmentOutput]:
+    """Every segment: the first here, the others in forked processes at the same time."""
+    parts = [plan.view_dir / (".annotated.mp4" if len(segments) == 1 else f".annotated.{k}.mp4")
+             for k in range(len(segments))]
+    others = [ForkedCall(render_segment, plan, a, b, part, name="gaitvision-video")
+              for (a, b), part in zip(segments[1:], parts[1:], strict=True)]
+    try:
+        outs = [render_segment(plan, *segments[0], parts[0], on_frame)]
+        outs += [job.result() for job in others]
+    except BaseException:
+        for job in others:
+            job.abort()
+        for out_part in parts:
+            out_part.unlink(missing_ok=True)
+        raise
+    return outs
+
+
+def _plan(analysis: GaitAnalysis, track: PoseTrack, video_path, view_dir: Path,
+          slowmo_factor: float, max_side: int, stills: StillsWriter | None) -> RenderPlan:
+    fw, fh = track.frame_size
+    scale = max_side / max(fw, fh) if max_side and max(fw, fh) > max_side else 1.0
+    size = even_size(int(round(fw * scale / 2) * 2), int(round(fh * scale / 2) * 2))
+    fps = float(analysis.video.get("fps") or track.fps or 30.0)
+    ann = Annotator(analysis, track, scale)
+    shots = plan_shots(ann)
+    shot_rows: dict[int, list[KeyFrameShot]] = {}
+    for sh in shots:
+        shot_rows.setdefault(sh.row, []).append(sh)
+    return RenderPlan(ann=ann, video_path=Path(video_path), view_dir=view_dir, size=size,
+                      fps=fps, slowmo_factor=slowmo_factor,
+                      time_scale=float(analysis.video.get("time_scale") or 1.0),
+                      max_side=max_side, loops=plan_loops(ann, fps, *size), shots=shots,
+                      shot_rows=shot_rows,
+                      row_of={int(fi): i for i, fi in enumerate(track.frame_index)},
+                      frame_times=read_frame_times(video_path), stills=stills)
 
 
 def render_videos(analysis: GaitAnalysis, track: PoseTrack, video_path, view_dir: Path, *,
                   slowmo_factor: float = 0.25, progress: ProgressCallback | None = None,
                   max_side: int = MAX_SIDE, stage: str = "rendering",
-                  progress_span: tuple[float, float] = (0.0, 1.0)) -> ViewRender:
+                  progress_span: tuple[float, float] = (0.0, 1.0),
+                  processes: int | None = None, stills: StillsWriter | None = None
+                  ) -> ViewRender:
     """Decode ``video_path`` once; write annotated.mp4, slowmo.mp4 and the loops.
 
-    Returns the paths and the raw crops for the key frames.
+    The clip is cut into ``processes`` segments (default: one per core, at most two)
+    rendered side by side, whose packets are then joined without re-encoding.
+    ``stills(annotator, shots) -> paths`` writes key-frame stills from the crops, called
+    by each segment for its own shots. Returns the paths and the raw crops for the key
+    frames.
     """
     view_dir = Path(view_dir)
     view_dir.mkdir(parents=True, exist_ok=True)
-    fw, fh = track.frame_size
-    scale = 1.0
-    if max_side and max(fw, fh) > max_side:
-        scale = max_side / max(fw, fh)
-    out_w, out_h = even_size(int(round(fw * scale / 2) * 2), int(round(fh * scale / 2) * 2))
-    fps = float(analysis.video.get("fps") or track.fps or 30.0)
-    ann = Annotator(analysis, track, scale)
-    loops = plan_loops(ann, fps, out_w, out_h)
-    shots = plan_shots(ann)
-    shot_rows: dict[int, list[KeyFrameShot]] = {}
-    for sh in shots:
-        shot_rows.setdefault(sh.row, []).append(sh)
-    row_of = {int(fi): i for i, fi in enumerate(track.frame_index)}
-    time_scale = float(analysis.video.get("time_scale") or 1.0)
-    n_expected = max(1, int(analysis.video.get("n_frames") or track.n_frames))
-    result = ViewRender(fps=fps, slowmo_fps=fps * slowmo_factor)
+    plan = _plan(analysis, track, video_path, view_dir, slowmo_factor, max_side, stills)
+    n = processes or (min(2, os.cpu_count() or 1) if can_fork() else 1)
+    keep_whole = [(lp.stride.start_s * plan.time_scale - 0.5 / plan.fps,
+                   lp.stride.end_s * plan.time_scale + 0.5 / plan.fps) for lp in plan.loops]
+    segments = plan_segments(plan.frame_times, read_keyframe_times(video_path), n, keep_whole)
     lo, hi = progress_span
-    writer = H264Writer(view_dir / "annotated.mp4", out_w, out_h, fps)
-    try:
-        for plan in loops:
-            bw, bh = plan.box[2] - plan.box[0], plan.box[3] - plan.box[1]
-            plan.path = view_dir / f"loop_{plan.side}.mp4"
-            plan.writer = H264Writer(plan.path, bw, bh, fps * slowmo_factor)
-        for k, fr in enumerate(iter_frames(video_path, max_side=max_side)):
-            img = _frame_image(fr.image, out_w, out_h)
-            row = row_of.get(fr.index)
-            t = fr.time_s / time_scale  # analysis times are real time (slowed clips)
-            if row is not None:
-                _capture(ann, img, row, t, shot_rows.get(row, []), loops,
-                         track.xy[row] * scale, slowmo_factor, (out_w, out_h))
-            ann.draw_frame(img, row, t)
-            writer.write(img, t)
-            if k % 10 == 0:
-                report(progress, stage, lo + (hi - lo) * 0.95 * min(1.0, k / n_expected))
-        result.frames = writer.n_frames
-        result.annotated = writer.close()
-        _close_loops(loops, result)
-    except BaseException:
-        writer.abort()
-        for plan in loops:
-            if plan.writer is not None:
-                plan.writer.abort()
-        raise
-    result.slowmo = remux_retimed(result.annotated, view_dir / "slowmo.mp4", slowmo_factor)
-    result.shots = shots
-    result.annotator = ann
+    first_end = segments[0][1]
+    n_first = max(1, int(np.count_nonzero(plan.frame_times < (first_end or np.inf))))
+
+    def on_frame(k: int) -> None:
+        if k % 10 == 0:
+            report(progress, stage, lo + (hi - lo) * 0.95 * min(1.0, k / n_first))
+
+    outs = _render_all(plan, segments, on_frame)
+    result = _join(plan, outs, view_dir)
     report(progress, stage, hi)
+    return result
+
+
+def _join(plan: RenderPlan, outs: list[SegmentOutput], view_dir: Path) -> ViewRender:
+    """annotated.mp4 and slowmo.mp4 from the segments' packets; loops and shots gathered."""
+    result = ViewRender(fps=plan.fps, slowmo_fps=plan.fps * plan.slowmo_factor,
+                        annotator=plan.ann, frames=sum(o.frames for o in outs))
+    parts = [o.part for o in outs]
+    try:
+        starts = [o.start_s for o in outs]
+        result.annotated = concat_packets(parts, view_dir / "annotated.mp4", starts=starts)
+        result.slowmo = concat_packets(parts, view_dir / "slowmo.mp4", plan.slowmo_factor,
+                                       starts)
+    finally:
+        for part in parts:
+            part.unlink(missing_ok=True)
+    captured: dict[tuple[str, str], tuple] = {}
+    for o in outs:
+        captured.update(o.shots)
+        result.stills += o.stills
+        for side, (path, frames) in o.loops.items():
+            result.loops[side], result.loop_frames[side] = path, frames
+    # stills in report order (side, then IC / midstance / TO), whichever segment drew them
+    order = {f"{sh.side}_{sh.phase}": i for i, sh in enumerate(plan.shots)}
+    result.stills.sort(key=lambda path: order.get(path.stem, len(order)))
+    result.shots = plan.shots
+    for sh in result.shots:
+        sh.image, sh.box = captured.get((sh.side, sh.phase), (None, None))
     return result

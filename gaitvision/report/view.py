@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import logging
-import multiprocessing as mp
+import functools
 import os
-import sys
 from pathlib import Path
 
 from gaitvision.kinematics.analysis import GaitAnalysis
@@ -13,65 +11,13 @@ from gaitvision.pose.track import PoseTrack
 from gaitvision.progress import ProgressCallback, report
 from gaitvision.report import charts, keyframes
 from gaitvision.report.exports import ManifestEntry, entry
+from gaitvision.report.forked import ForkedCall
 from gaitvision.report.keyframes import PHASE_TEXT
 from gaitvision.report.videos import render_videos
 
-log = logging.getLogger(__name__)
 
-
-def _charts_child(analysis: GaitAnalysis, folder: str, conn) -> None:
-    try:
-        conn.send(("ok", [(str(p), lab) for p, lab in charts.write_charts(analysis, Path(folder))]))
-    except BaseException as exc:  # noqa: BLE001 - reported to the parent, which redraws
-        conn.send(("error", f"{type(exc).__name__}: {exc}"))
-    finally:
-        conn.close()
-
-
-class _ChartsInParallel:
-    """The view's charts drawn in a forked process while this one renders the videos.
-
-    Forking copies the analysis for free (nothing to pickle, nothing to re-import); on
-    a single core, where fork is unavailable, or when the child fails, the charts are
-    drawn here instead. Memory stays flat: the child shares the parent's pages and holds
-    one figure at a time.
-    """
-
-    def __init__(self, analysis: GaitAnalysis, folder: Path):
-        from gaitvision.report.pdf import as_saved
-
-        # Drawn from the numbers as metrics.json holds them, as the PDF report's charts
-        # always were: a report re-rendered from the saved result is the same.
-        self.analysis, self.folder = as_saved(analysis), Path(folder)
-        self.proc = self.conn = None
-        if (os.cpu_count() or 1) < 2 or "fork" not in mp.get_all_start_methods() \
-                or sys.platform == "darwin" or mp.current_process().daemon:
-            return
-        ctx = mp.get_context("fork")
-        self.conn, child_conn = ctx.Pipe(duplex=False)
-        self.proc = ctx.Process(target=_charts_child, args=(self.analysis, str(folder), child_conn),
-                                name="gaitvision-charts", daemon=True)
-        self.proc.start()
-        child_conn.close()
-
-    def result(self) -> list[tuple[Path, str]]:
-        if self.proc is not None:
-            reply = None
-            try:
-                reply = self.conn.recv()
-            except EOFError:
-                pass
-            self.proc.join()
-            if reply is not None and reply[0] == "ok":
-                return [(Path(p), lab) for p, lab in reply[1]]
-            log.warning("chart process failed (%s); drawing the charts here",
-                        reply[1] if reply else f"exit code {self.proc.exitcode}")
-        return charts.write_charts(self.analysis, self.folder)
-
-    def abort(self) -> None:
-        if self.proc is not None and self.proc.is_alive():
-            self.proc.kill()
-            self.proc.join()
+def _write_stills(folder: Path, annotator, shots) -> list[Path]:
+    return keyframes.write_keyframes(annotator, shots, folder)
 
 
 def render_view(analysis: GaitAnalysis, track: PoseTrack, video_path: str | os.PathLike,
@@ -108,13 +54,19 @@ def render_view(analysis: GaitAnalysis, track: PoseTrack, video_path: str | os.P
         raise ValueError("slowmo_factor must be in (0, 1]")
     view_dir = Path(view_dir)
     out_dir = Path(out_dir) if out_dir is not None else view_dir.parent
-    view = "side" if analysis.view == "side" else "rear"
+    view = analysis.view if analysis.view in ("side", "rear", "front") else "rear"
     report(progress, "rendering", 0.0)
     (view_dir / "charts").mkdir(parents=True, exist_ok=True)
-    chart_job = _ChartsInParallel(analysis, view_dir / "charts")
+    from gaitvision.report.pdf import as_saved
+
+    # Drawn from the numbers as metrics.json holds them, as the PDF report's charts always
+    # were (a report re-rendered from the saved result is the same), while the videos render.
+    chart_job = ForkedCall(charts.write_charts, as_saved(analysis), view_dir / "charts",
+                           name="gaitvision-charts")
     try:
         res = render_videos(analysis, track, video_path, view_dir, slowmo_factor=slowmo_factor,
-                            progress=progress, progress_span=(0.0, 0.75))
+                            progress=progress, progress_span=(0.0, 0.85),
+                            stills=functools.partial(_write_stills, view_dir / "keyframes"))
     except BaseException:
         chart_job.abort()
         raise
@@ -129,8 +81,7 @@ def render_view(analysis: GaitAnalysis, track: PoseTrack, video_path: str | os.P
         files.append(entry(out_dir, path, "video", view,
                            f"{side.capitalize()} representative stride, loop "
                            f"({slowmo_factor:g}x)"))
-    kpaths = keyframes.write_keyframes(res.annotator, res.shots, view_dir / "keyframes")
-    for p in kpaths:
+    for p in res.stills:
         side, phase = p.stem.split("_", 1)
         files.append(entry(out_dir, p, "image", view,
                            f"{side.capitalize()} {PHASE_TEXT.get(phase, phase)}"))

@@ -443,9 +443,7 @@ def celery_runner(broker: str, storage, analyze: str = DEFAULT_ANALYZE, *, heart
             name = f"clip{k}{Path(video).suffix.lower() or '.video'}"
             store.put_clip(job_id, name, Path(video))
             inputs.append({"view": view or "clip", "file": name, "name": Path(video).name})
-        kwargs = {"views": item.views, "height_cm": item.height_cm, "speed_kmh": item.speed_kmh,
-                  "runner_name": item.runner_name, "render": render,
-                  "clip_names": [Path(v).name for v in item.videos]}
+        kwargs = item.analyze_kwargs(render)
         try:
             why = ""
             for _attempt in range(max_attempts):

@@ -34,6 +34,25 @@ def test_knee_circle_finds_a_hip_keypoint_moved_in_front_of_the_joint():
     assert found.offset_px == pytest.approx(-15.0, abs=0.5)  # the joint is behind it
 
 
+def test_knee_circle_measures_the_far_hip_keypoints_own_extra_bias():
+    """The far hip (right: this runner faces image-left, so the camera sees its left
+    side) moved 8 px further forward than the near one: the extra offset is the
+    difference of the legs' own fits, -8 px, and only the far leg gets it."""
+    track, _ = make_track(fps=60, duration_s=8.0)
+    moved = _shifted(track, 10.0)
+    moved.xy[:, HIP["right"], 0] -= 8.0
+    found = KneeCircleHip().estimate(moved)
+    assert found.used and found.far_side == "right"
+    assert found.far_extra_px == pytest.approx(-8.0, abs=0.5)
+    legs = found.leg_offsets_px()
+    assert legs["right"] - legs["left"] == pytest.approx(-8.0, abs=0.5)
+    assert legs["left"] == found.offset_px
+    # one shared offset: no extra
+    same = KneeCircleHip().estimate(_shifted(track, 10.0))
+    assert same.far_extra_px == pytest.approx(0.0, abs=0.5)
+    assert KneeCircleHip(far_extra=False).estimate(moved).far_extra_px == 0.0
+
+
 def test_knee_circle_keeps_blazepose_hip_when_nothing_is_resolved():
     track, _ = make_track(fps=60, duration_s=6.0, noise_px=1.5, seed=0)
     found = KneeCircleHip().estimate(track)
@@ -42,19 +61,20 @@ def test_knee_circle_keeps_blazepose_hip_when_nothing_is_resolved():
     assert "not resolved" in found.note
 
 
-def test_analysis_measures_hip_extension_trunk_and_overstride_on_the_joint_centre():
+def test_analysis_measures_hip_extension_trunk_overstride_and_knee_peak_on_the_joint_centre():
     track, truth = make_track(fps=60, duration_s=8.0)
     moved = _shifted(track, 15.0)
     fixed = analyze_gait(moved)
     kept = analyze_gait(moved, hip_centre=HipCentre("blazepose", note="as asked"))
     for side in SIDES:
         for name, tol in (("hip_extension_peak_deg", 0.5), ("trunk_lean_deg", 0.5),
+                          ("knee_flexion_stance_peak_deg", 0.5),
                           # leg lengths come from the keypoint hips (1.5 % longer here)
                           ("overstride_leg_lengths", 0.01)):
             want = truth.values[name][side]
             assert abs(fixed.value(name, side) - want) < tol, (name, side)
             assert abs(kept.value(name, side) - want) > 2 * tol, (name, side)
-        # knee flexion stays on the keypoint hip whatever the hip centre
+        # knee flexion at IC stays on the keypoint hip whatever the hip centre
         assert fixed.value("knee_flexion_ic_deg", side) == \
             pytest.approx(kept.value("knee_flexion_ic_deg", side))
     assert any(n.startswith("hip joint centre (knee circle") for n in fixed.quality.notes)
@@ -111,8 +131,9 @@ def test_unknown_method_is_one_clear_error():
 
 
 def test_hip_centre_round_trips_through_a_dict():
-    h = HipCentre("knee_circle", -7.5, 0.2, 400, "fit")
+    h = HipCentre("knee_circle", -7.5, 0.2, 400, "fit", "left", -4.0, 0.5)
     assert HipCentre.from_dict(h.to_dict()) == h
+    assert h.leg_offsets_px() == {"left": -11.5, "right": -7.5}
     nan = HipCentre("blazepose")
     assert nan.to_dict()["spread_px"] is None
     assert np.isnan(HipCentre.from_dict(nan.to_dict()).spread_px)

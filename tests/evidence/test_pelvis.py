@@ -62,14 +62,15 @@ def _hips(angles) -> np.ndarray:
     return xy
 
 
-@pytest.mark.parametrize("method", ["dis", "lk"])
+@pytest.mark.parametrize("method", ["dis", "lk", "dis_tilt"])
 def test_a_turning_waist_gives_its_tilt_back(tmp_path, method):
     angles = 4.0 * np.sin(2 * np.pi * np.arange(40) / 20)
     path = tmp_path / "waist.mp4"
     _clip(path, angles)
     times = np.arange(len(angles)) / FPS
-    m = PelvisRegionTracker(method, max_side=W).track(path, times, np.arange(len(angles)),
-                                                      _hips(angles), (W, H))
+    kw = {"method": "dis", "fit": "tilt"} if method == "dis_tilt" else {"method": method}
+    m = PelvisRegionTracker(**kw, max_side=W).track(path, times, np.arange(len(angles)),
+                                                    _hips(angles), (W, H))
     assert m.coverage > 0.9
     got = m.motion_deg - m.motion_deg.mean()
     want = angles - angles.mean()
@@ -104,3 +105,8 @@ def test_fuse_keeps_the_keypoint_level_and_the_image_shape():
     fused = fuse(keypoints, motion, t, stride)
     inner = slice(60, 240)
     assert np.allclose(fused[inner], 2.0 + shape[inner], atol=0.35)
+
+
+def test_the_tilt_fit_is_dis_only():
+    with pytest.raises(ValueError):
+        PelvisRegionTracker("lk", fit="tilt")

@@ -110,8 +110,8 @@ def test_a_hidden_crossing_wrist_gives_bounds_not_a_value(pull, rear):
     true = truth.values["arm_crossover_shoulder_widths"]["left"]
     assert left and all(np.isnan(m["arm_crossover_shoulder_widths"]) for m in left)
     assert all(m["arm_crossover_at_least_shoulder_widths"] <= true for m in left)
-    most = [m["arm_crossover_at_most_shoulder_widths"] for m in left]
+    most = [m["arm_crossover_reach_shoulder_widths"] for m in left]
     if pull == 0.1:
         assert np.isnan(most).all()
     assert "arm_crossover_shoulder_widths" in a.summary  # the right arm is always seen
-    assert any("give bounds, not a value" in n for n in a.quality.notes)
+    assert any("give a bound, not a value" in n for n in a.quality.notes)
