@@ -25,8 +25,15 @@ residuals (toe height and toe forward position against their late-stance lines) 
 their thresholds are the belt detector's. IC stays the belt detector's unless
 ``ic_departure`` is set (then the heel's approach is fitted the same way, backward).
 
-Measured against synthetic truth (``tools/contact_eval.py``; the issue-16 notes list
-the numbers): on exact keypoints toe-off moves from 11-16 ms late to 1-3 ms at 60 fps.
+Measured against synthetic truth with ``tools/contact_eval.py`` (2026-12-03; mean
+absolute error of contact / flight time, ms, left / right, this detector vs the belt's).
+On exact keypoints toe-off moves from 11-16 ms late to 1-3 ms at 60 fps. BlazePose on
+the 60 fps renders: committed sample clip contact 0.9 / 1.9 (11.7 / 14.5), flight
+4.5 / 0.3 (17.1 / 16.7); build renders d1, d2 contact 7.2 / 2.9 (5.1 / 6.1), flight
+8.9 / 3.4 (3.3 / 8.1); held-apart renders h1, h2 contact 10.7 / 4.1 (22.7 / 13.4),
+flight 3.7 / 10.7 (14.1 / 20.7), where h2's BlazePose toe still leaves 10 ms late (its
+exact keypoints: 2 ms early). Fitting IC the same way (``ic_departure``) moved IC
+4-10 ms late on the build renders and was left off.
 Three frames after toe-off span 100 ms at 30 fps, longer than the toe's acceleration
 stays constant (toe-off came 14 ms early on the parametric runner, 21 ms late on a
 render), so below ``min_fit_frames`` frames in ``fit_s`` the line is kept: at 30 fps
