@@ -178,7 +178,8 @@ def noise_sd(sig: np.ndarray, windows: list[tuple[int, int]]) -> float:
 
 def refine(t: np.ndarray, h: np.ndarray, window: tuple[int, int], params: ContactParams,
            x: tuple[np.ndarray, np.ndarray] | None = None,
-           noise: tuple[float, float] = (0.0, 0.0)) -> tuple[float, float, bool, bool] | None:
+           noise: tuple[float, float] = (0.0, 0.0), edge=None
+           ) -> tuple[float, float, bool, bool] | None:
     """Sub-frame IC and TO around one coarse window; None when it cannot be placed.
 
     The foot departs from its stance line upward (``h``) and, in side view, also
@@ -188,6 +189,7 @@ def refine(t: np.ndarray, h: np.ndarray, window: tuple[int, int], params: Contac
     IC the foot is behind the belt line, after TO ahead of it. Each
     residual is divided by its threshold (``delta_sigmas`` times the ``noise`` SD of
     height and forward position, or the floor) and the larger one is followed outward.
+    ``edge`` times each edge from that residual (default :func:`line_edge`; same call).
     """
     a, b = window
     n = b - a
@@ -221,14 +223,14 @@ def refine(t: np.ndarray, h: np.ndarray, window: tuple[int, int], params: Contac
         noisy = params.delta_sigmas * max(noise[0] / params.delta_floor,
                                           noise[1] / floor if x is not None else 0.0) > 1.0
         span = params.fit_noisy_s if noisy else params.fit_s
-        found.append(_edge(t, r, start, step, reach, params, span))
+        found.append((edge or line_edge)(t, r, start, step, reach, params, span))
     (ic, ic_ok), (to, to_ok) = found
     if ic is None or to is None or to <= ic:
         return None
     return ic, to, ic_ok, to_ok
 
 
-def _edge(t, r, start, step, reach, params, span):
+def line_edge(t, r, start, step, reach, params, span):
     """Walk from ``start`` outward (``step`` = -1 for IC, +1 for TO) to the stance edge.
 
     The edge is the first sample whose normalised residual ``r`` exceeds 1 and stays
@@ -272,9 +274,12 @@ def _edge(t, r, start, step, reach, params, span):
     return None, False
 
 
+_edge = line_edge  #: its former name (:mod:`.midstance` imports it)
+
+
 def detect_contacts(t: np.ndarray, p: np.ndarray, vis: np.ndarray, foot: str,
                     params: ContactParams | None = None, side_view: bool = True,
-                    windows: list[tuple[int, int]] | None = None) -> list[Contact]:
+                    windows: list[tuple[int, int]] | None = None, edge=None) -> list[Contact]:
     """All stances of one foot.
 
     Parameters
@@ -292,6 +297,8 @@ def detect_contacts(t: np.ndarray, p: np.ndarray, vis: np.ndarray, foot: str,
     windows : list of (int, int), optional
         Frame ranges inside this foot's stances found another way (rear view:
         :func:`~.midstance.midstances`); by default :func:`stance_windows`.
+    edge : callable, optional
+        How an edge is timed from the residual (:func:`refine`; default :func:`line_edge`).
 
     Returns
     -------
@@ -310,7 +317,7 @@ def detect_contacts(t: np.ndarray, p: np.ndarray, vis: np.ndarray, foot: str,
         windows = stance_windows(t, h, params, None if x is None else x[1])
     noise = (noise_sd(h, windows), 0.0 if x is None else noise_sd(x[1], windows))
     for w in windows:
-        res = refine(t, h, w, params, x, noise)
+        res = refine(t, h, w, params, x, noise, edge)
         if res is None:
             continue
         ic, to, ic_ok, to_ok = res

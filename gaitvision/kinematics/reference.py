@@ -159,7 +159,7 @@ _METRIC_LIST = (
        gate=(-5.0, 50.0), importance=1, charts={"trend": 0, "left_right": 0},
        keyframe=_kf("side", "IC", "knee flexion", 0), headline=True),
     _d("knee_flexion_stance_peak_deg", "Peak knee flexion in stance", "deg",
-       "largest knee flexion between IC and TO", None,
+       "largest knee flexion between IC and TO (thigh from the hip joint centre)", None,
        "about 36 deg peak in stance on a level treadmill", BRAMAH, typical=36.0,
        words=("less flexed", "more flexed"),
        gate=(10.0, 75.0), charts={"left_right": 6},

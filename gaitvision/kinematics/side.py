@@ -76,9 +76,13 @@ def hip_centre_series(bf: BodyFrame, series: dict[str, np.ndarray],
     joint centre (:meth:`gaitvision.evidence.hip_centre.HipCentre.leg_offsets_px`: one
     offset shared by both hips, plus the far hip's own extra). Hip extension (vs
     vertical and vs the trunk) is taken from each leg's centre, trunk lean from their
-    midpoint; knee flexion stays on the three keypoints hip, knee, ankle, whose biases
-    largely cancel (on the sample side clip the joint-centre hip with BlazePose's knee
-    and ankle reads 5-6 deg more flexion at IC than the truth, the keypoint hip 1-2 deg).
+    midpoint. Knee flexion is kept on the keypoint hip (``knee_flexion_deg``, used at IC
+    and for the curves) and also measured from the joint centre
+    (``knee_flexion_hip_centre_deg``, used for its peak in stance): on the build renders
+    the keypoint hip reads the stance peak 3-7 deg low (BlazePose's knee sits behind the
+    bent knee's centre, which straightens the angle) and the joint-centre hip within 0-2
+    deg, while at IC the joint-centre hip reads 5-11 deg high and the keypoint hip 0-8
+    (docs/hip-centre.md).
     """
     hips = {s: bf.point(HIP[s]) + np.array([offsets_fwd[s], 0.0]) for s in SIDES}
     shoulders = bf.mid(SHOULDER["left"], SHOULDER["right"])
@@ -89,13 +93,16 @@ def hip_centre_series(bf: BodyFrame, series: dict[str, np.ndarray],
         thigh = segment_angle(hips[s], bf.point(KNEE[s]))
         series[f"hip_extension_deg.{s}"] = -thigh
         series[f"hip_extension_vs_trunk_deg.{s}"] = -thigh - lean
+        series[f"knee_flexion_hip_centre_deg.{s}"] = \
+            thigh - segment_angle(bf.point(KNEE[s]), bf.point(ANKLE[s]))
 
 
 def stride_metrics(bf: BodyFrame, series: dict[str, np.ndarray], s: Stride,
                    leg_cm: float | None, hip_offset: float = 0.0) -> dict[str, float]:
     """Every side-view metric of one stride (NaN where it cannot be measured).
 
-    - knee flexion at IC and its stance peak (Bramah 2018); peak hip extension, thigh
+    - knee flexion at IC (keypoint hip) and its stance peak (hip joint centre; see
+      :func:`hip_centre_series`) (Bramah 2018); peak hip extension, thigh
       vs vertical and vs trunk, over the stride (Souza; Moore 2016); tibia angle at IC
       (Lieberman 2015);
     - overstride: heel ahead of the mid-hip at IC, in leg lengths and cm (Lieberman 2015);
@@ -114,7 +121,8 @@ def stride_metrics(bf: BodyFrame, series: dict[str, np.ndarray], s: Stride,
     ic, to, end = s.stance.ic, s.stance.to, s.end
     out = timing(s)
     out["knee_flexion_ic_deg"] = at(t, series[f"knee_flexion_deg.{f}"], ic)
-    out["knee_flexion_stance_peak_deg"] = peak(t, series[f"knee_flexion_deg.{f}"], ic, to)
+    knee_jc = series.get(f"knee_flexion_hip_centre_deg.{f}", series[f"knee_flexion_deg.{f}"])
+    out["knee_flexion_stance_peak_deg"] = peak(t, knee_jc, ic, to)
     out["hip_extension_peak_deg"] = peak(t, series[f"hip_extension_deg.{f}"], ic, end)
     out["hip_extension_vs_trunk_peak_deg"] = peak(
         t, series[f"hip_extension_vs_trunk_deg.{f}"], ic, end)
@@ -145,8 +153,8 @@ SIDE_CURVES = {"knee_flexion_deg": "deg", "hip_extension_deg": "deg",
 
 def hip_note(hip_centre, offset_ll: float, leg_cm: float | None) -> str:
     """Quality note naming the hip definition each side-view metric uses."""
-    rest = ("knee flexion uses BlazePose's hip point; vertical oscillation is the pelvis's "
-            "height read below the ears")
+    rest = ("knee flexion at contact uses BlazePose's hip point; vertical oscillation is "
+            "the pelvis's height read below the ears")
 
     def size(px: float) -> str:  # px -> text, at the clip's scale (offset_ll / offset_px)
         ll = offset_ll * px / hip_centre.offset_px
@@ -160,9 +168,11 @@ def hip_note(hip_centre, offset_ll: float, leg_cm: float | None) -> str:
             way = "back" if hip_centre.far_extra_px < 0 else "forward"
             text += (f"; the far ({hip_centre.far_side}) hip's own keypoint bias: a further "
                      f"{size(hip_centre.far_extra_px)} {way}")
-        return (f"{text}) used for peak hip extension (vs vertical and vs the trunk) and "
-                f"trunk lean; overstride uses the offset shared by both hips; {rest}")
+        return (f"{text}) used for peak hip extension (vs vertical and vs the trunk), "
+                f"trunk lean and peak knee flexion in stance; overstride uses the offset "
+                f"shared by both hips; {rest}")
     why = f" ({hip_centre.note})" if hip_centre is not None and hip_centre.note else ""
     return (f"BlazePose's hip point (a surface point, typically 3-5 cm in front of the hip "
             f"joint centre){why} used for peak hip extension (vs vertical and vs the trunk), "
-            f"trunk lean and overstride; {rest}")
+            f"trunk lean, overstride and knee flexion; vertical oscillation is the pelvis's "
+            f"height read below the ears")

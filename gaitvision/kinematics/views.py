@@ -17,8 +17,9 @@ import numpy as np
 from gaitvision.evidence.hip_centre import HipCentre, KneeCircleHip
 from gaitvision.kinematics.analysis import Quality
 from gaitvision.kinematics.assessment import hidden_leg, note_hidden_wrists
-from gaitvision.kinematics.detectors import BeltContactDetector, MidstanceContactDetector
+from gaitvision.kinematics.detectors import MidstanceContactDetector
 from gaitvision.kinematics.events import ContactParams
+from gaitvision.kinematics.foot_contacts import DepartureContactDetector
 from gaitvision.kinematics.geometry import BodyFrame, rear_series, side_series
 from gaitvision.kinematics.rear import camera_roll, drop_series
 from gaitvision.kinematics.rear import stride_metrics as rear_stride_metrics
@@ -47,9 +48,10 @@ class SideView:
         self.hip_offset = 0.0  #: hip joint centre minus hip keypoint, forward, leg lengths
         self.leg_cm: float | None = None
 
-    def detector(self, treadmill: bool) -> BeltContactDetector:
-        """The contact detector (the belt's line on a treadmill, foot height otherwise)."""
-        return BeltContactDetector(self.contact_params, belt=treadmill)
+    def detector(self, treadmill: bool) -> DepartureContactDetector:
+        """The contact detector (the belt's line on a treadmill, foot height otherwise;
+        toe-off on the toe's accelerating departure, :mod:`.foot_contacts`)."""
+        return DepartureContactDetector(self.contact_params, belt=treadmill)
 
     def periodic(self, bf: BodyFrame) -> list[np.ndarray]:
         """Signals whose period is the stride: the heels' forward positions."""

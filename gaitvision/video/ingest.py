@@ -269,25 +269,22 @@ def _frame_index(rel_t: float, stream, previous: int) -> int:
 
 def read_frame_times(path: str | os.PathLike) -> np.ndarray:
     """Presentation time of every frame, seconds from the first, from packets only."""
-    container = _open(path)
-    try:
-        stream = container.streams.video[0]
-        tb = float(stream.time_base)
-        t0 = float(stream.start_time or 0) * tb
-        pts = [p.pts for p in container.demux(stream) if p.pts is not None and p.size > 0]
-    finally:
-        container.close()
-    return np.sort(np.asarray(pts, dtype=float)) * tb - t0
+    return _packet_times(path, keyframes_only=False)
 
 
 def read_keyframe_times(path: str | os.PathLike) -> np.ndarray:
     """Presentation times of the key frames (where decoding can start after a seek)."""
+    return _packet_times(path, keyframes_only=True)
+
+
+def _packet_times(path: str | os.PathLike, keyframes_only: bool) -> np.ndarray:
     container = _open(path)
     try:
         stream = container.streams.video[0]
         tb = float(stream.time_base)
         t0 = float(stream.start_time or 0) * tb
-        pts = [p.pts for p in container.demux(stream) if p.is_keyframe and p.pts is not None]
+        pts = [p.pts for p in container.demux(stream) if p.pts is not None and p.size > 0
+               and (p.is_keyframe or not keyframes_only)]
     finally:
         container.close()
     return np.sort(np.asarray(pts, dtype=float)) * tb - t0

@@ -61,19 +61,20 @@ def test_knee_circle_keeps_blazepose_hip_when_nothing_is_resolved():
     assert "not resolved" in found.note
 
 
-def test_analysis_measures_hip_extension_trunk_and_overstride_on_the_joint_centre():
+def test_analysis_measures_hip_extension_trunk_overstride_and_knee_peak_on_the_joint_centre():
     track, truth = make_track(fps=60, duration_s=8.0)
     moved = _shifted(track, 15.0)
     fixed = analyze_gait(moved)
     kept = analyze_gait(moved, hip_centre=HipCentre("blazepose", note="as asked"))
     for side in SIDES:
         for name, tol in (("hip_extension_peak_deg", 0.5), ("trunk_lean_deg", 0.5),
+                          ("knee_flexion_stance_peak_deg", 0.5),
                           # leg lengths come from the keypoint hips (1.5 % longer here)
                           ("overstride_leg_lengths", 0.01)):
             want = truth.values[name][side]
             assert abs(fixed.value(name, side) - want) < tol, (name, side)
             assert abs(kept.value(name, side) - want) > 2 * tol, (name, side)
-        # knee flexion stays on the keypoint hip whatever the hip centre
+        # knee flexion at IC stays on the keypoint hip whatever the hip centre
         assert fixed.value("knee_flexion_ic_deg", side) == \
             pytest.approx(kept.value("knee_flexion_ic_deg", side))
     assert any(n.startswith("hip joint centre (knee circle") for n in fixed.quality.notes)

@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from gaitvision.kinematics.detectors import BeltContactDetector, MidstanceContactDetector
+from gaitvision.kinematics.foot_contacts import DepartureContactDetector
 from gaitvision.kinematics.geometry import body_frame
 from gaitvision.kinematics.views import RearView, SideView, view_for
 from tests.synthetic_runner import make_track
@@ -27,23 +28,26 @@ def test_view_classes_by_name():
     assert isinstance(view_for("side"), SideView) and not isinstance(view_for("side"), RearView)
     assert isinstance(view_for("rear"), RearView) and isinstance(view_for("front"), RearView)
     assert [view_for(v).name for v in ("side", "rear", "front")] == ["side", "rear", "front"]
-    assert isinstance(view_for("side").detector(True), BeltContactDetector)
+    assert isinstance(view_for("side").detector(True), DepartureContactDetector)
     assert isinstance(view_for("rear").detector(True), MidstanceContactDetector)
 
 
 def test_detectors_are_interchangeable_and_scored_on_truth():
-    """Both detectors run on the same side-view run; each is scored against the truth."""
+    """The detectors run on the same side-view run; each is scored against the truth."""
     track, truth = make_track(fps=60, duration_s=8.0)
     bf = _frame(track)
     scores = {}
-    for det in (BeltContactDetector(), BeltContactDetector(belt=False), MidstanceContactDetector()):
+    for det in (BeltContactDetector(), BeltContactDetector(belt=False), MidstanceContactDetector(),
+                DepartureContactDetector()):
         contacts = det.detect(bf, track.visibility, 0.7)
         err = _ic_errors_ms(contacts, truth)
         assert len(err) >= 8
         scores[type(det).__name__ + ("" if getattr(det, "belt", True) else "-height")] = \
             float(np.median(np.abs(err)))
-    # the belt rule is the side view's: it times IC within a third of a frame at 60 fps
+    # the belt rule times IC within a third of a frame at 60 fps; the side view's
+    # departure detector keeps its IC
     assert scores["BeltContactDetector"] < 1000 / 60 / 3, scores
+    assert scores["DepartureContactDetector"] == scores["BeltContactDetector"], scores
 
 
 def test_detector_parameters_live_in_init():
