@@ -274,7 +274,6 @@ def line_edge(t, r, start, step, reach, params, span):
     return None, False
 
 
-_edge = line_edge  #: its former name (:mod:`.midstance` imports it)
 
 
 def detect_contacts(t: np.ndarray, p: np.ndarray, vis: np.ndarray, foot: str,

@@ -16,9 +16,9 @@ import numpy as np
 from gaitvision.kinematics.events import (
     Contact,
     ContactParams,
-    _edge,
     _residual,
     coarse_lowpass,
+    line_edge,
     lowest_point,
     noise_sd,
 )
@@ -118,7 +118,7 @@ def frontal_edges(t: np.ndarray, h: np.ndarray, noise: float, mid: Midstance,
     foot comes down the image onto the line from below. The residual is therefore taken
     two-sided over the same threshold (``delta_sigmas`` keypoint-noise SDs, or
     ``delta_floor``) and followed outward with the side view's persistence and sub-frame
-    extrapolation (:func:`~.events._edge`). (The shank's image height, tried as a second
+    extrapolation (:func:`~.events.line_edge`). (The shank's image height, tried as a second
     cue, cut the long stances of a synthetic walk short, so that walks passed for runs;
     it is not used.)
     """
@@ -133,8 +133,8 @@ def frontal_edges(t: np.ndarray, h: np.ndarray, noise: float, mid: Midstance,
     reach = int(round(params.max_search_s / dt))
     noisy = params.delta_sigmas * noise / params.delta_floor > 1.0
     span = params.fit_noisy_s if noisy else params.fit_s
-    ic, ic_ok = _edge(t, r, core.start, -1, reach, params, span)
-    to, to_ok = _edge(t, r, core.stop - 1, +1, reach, params, span)
+    ic, ic_ok = line_edge(t, r, core.start, -1, reach, params, span)
+    to, to_ok = line_edge(t, r, core.stop - 1, +1, reach, params, span)
     return ic, to, ic_ok, to_ok
 
 

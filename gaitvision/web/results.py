@@ -15,6 +15,7 @@ from pathlib import Path, PurePosixPath
 
 from gaitvision.kinematics.records import GaitEvent, MetricSummary, Quality, Reference, Stats
 from gaitvision.kinematics.reference import METRICS
+from gaitvision.report.style import fmt_sd
 
 #: The summary flag that excludes a metric from findings and the plain summary.
 UNRELIABLE = "unreliable"
@@ -154,11 +155,13 @@ def unit_text(unit: str | None) -> str:
     return UNIT_TEXT.get(unit, unit)
 
 
-def fmt_stats(stats: Stats | None) -> dict | None:
+def fmt_stats(stats: Stats | None, unit: str | None = None) -> dict | None:
+    """Mean, SD, median and n as text; an SD that rounds to zero reads "< 0.1" (the PDF's)."""
     if stats is None or _num(stats.mean) is None:
         return None
     sd = _num(stats.sd)
-    return {"mean": fmt_value(stats.mean), "sd": fmt_value(sd) if sd is not None else "",
+    sd_text = "" if sd is None else fmt_sd(0.0, unit) if sd == 0 else fmt_value(sd)
+    return {"mean": fmt_value(stats.mean), "sd": sd_text,
             "median": fmt_value(stats.median), "n": stats.n}
 
 
@@ -287,7 +290,8 @@ def metric_row(ms: MetricSummary) -> MetricRow:
     label = ms.label or (METRICS[ms.name].label if ms.name in METRICS else ms.name)
     return MetricRow(
         name=ms.name, label=label, unit=unit_text(ms.unit),
-        left=fmt_stats(ms.left), right=fmt_stats(ms.right), both=fmt_stats(ms.both),
+        left=fmt_stats(ms.left, ms.unit), right=fmt_stats(ms.right, ms.unit),
+        both=fmt_stats(ms.both, ms.unit),
         reference=ref, source=source, flag_class=cls, flag=text, finding=ms.finding,
         definition=ms.definition, side_flags={k: flag_class(v)[0] for k, v in ms.flags.items()},
         asymmetry=_asymmetry_text(ms), reliable=ms.flag != UNRELIABLE)

@@ -170,6 +170,16 @@ def test_exact_value_formatting():
     assert fmt_value(None) == "–" and fmt_value(float("nan")) == "–"
 
 
+def test_an_sd_that_rounds_to_zero_reads_as_below_the_resolution():
+    """A perfectly periodic runner's strides differ by less than the printed decimals:
+    "< 0.1", as in the PDF, never a bare "± 0" that reads as one value copied."""
+    from gaitvision.kinematics.records import Stats
+    from gaitvision.web.results import fmt_stats
+
+    assert fmt_stats(Stats(mean=6.6, sd=0.0, median=6.6, n=12), "deg")["sd"] == "< 0.1"
+    assert fmt_stats(Stats(mean=6.6, sd=0.8, median=6.6, n=12), "deg")["sd"] == "0.8"
+
+
 def test_history_search_filter_group_trend_and_compare(client, small_video):
     a = done_job(client, small_video, name="monday.mp4", runner_name="Ana")
     b = done_job(client, small_video, name="friday.mp4", runner_name="ana ")
