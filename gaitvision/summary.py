@@ -8,7 +8,6 @@ from rich.console import Console
 from rich.table import Table
 
 from gaitvision.kinematics import GaitAnalysis, round_metric
-from gaitvision.report.style import fmt_sd
 
 _FLAG_STYLE = {"within": "green", "outside": "bold yellow", "no_norm": "dim", "insufficient": "red",
                "unreliable": "red"}
@@ -22,7 +21,13 @@ def _cell(stats, unit: str) -> str:
     if mean is None:
         return "-"
     sd = round_metric(stats.sd, unit)
-    return f"{mean:g}" + ("" if sd is None else f" ± {sd:g}" if sd else f" ± {fmt_sd(sd, unit)}")
+    if not sd:  # None, or an SD that rounds to zero: "< 0.1" as in the report
+        # imported here: gaitvision.report loads matplotlib and ReportLab (about 1 s),
+        # which the CLI must not pay before pose starts
+        from gaitvision.report.style import fmt_sd
+
+        return f"{mean:g}" + ("" if sd is None else f" ± {fmt_sd(sd, unit)}")
+    return f"{mean:g} ± {sd:g}"
 
 
 def summary_table(analysis: GaitAnalysis, title: str) -> Table:

@@ -24,3 +24,16 @@ def test_allowed_exceptions_are_still_needed():
     found = {(Path(p).relative_to(REPO).as_posix(), name)
              for p, name, _ in long_functions(REPO / "gaitvision", MAX_LINES)}
     assert set(ALLOWED) <= found, "an exception is no longer needed: remove it from ALLOWED"
+
+
+def test_the_analyze_command_loads_the_report_stage_only_while_pose_runs():
+    """``gaitvision analyze`` imports the pipeline and the summary before pose starts;
+    matplotlib and ReportLab (about 1 s) load in the pose stage's shadow
+    (``pipeline.ReportWarmUp``), never before it."""
+    import subprocess
+    import sys
+
+    code = ("import sys, gaitvision.cli, gaitvision.pipeline, gaitvision.summary; "
+            "print(sorted(m for m in ('matplotlib', 'reportlab', 'pypdf') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
