@@ -9,7 +9,6 @@ pipeline is fitted to these renders.
 
 from __future__ import annotations
 
-import dataclasses
 import json
 from pathlib import Path
 
@@ -20,6 +19,7 @@ from gaitvision.kinematics import analyze_gait
 from gaitvision.pose.cleaning import clean_track
 from gaitvision.pose.tracking import label_track
 from tests.conftest import SAMPLE_VIDEOS, raw_track
+from tests.truth_track import truth_track
 
 pytestmark = pytest.mark.slow
 
@@ -190,40 +190,14 @@ def test_hidden_wrists_give_bounds_that_hold(rear):
 
 
 # ---------------------------------------------------------------- the maths alone
-def _truth_track(path: Path, truth: dict, view: str):
-    """A PoseTrack made of the truth's exact joint-centre pixels (a perfect detector)."""
-    from gaitvision.landmarks import INDEX, N_LANDMARKS
-    from gaitvision.pose.track import CleaningReport, PoseTrack, ViewEstimate
-    from gaitvision.video import probe_video
-
-    frames = truth["frames"]
-    n = len(frames["time_s"])
-    xy = np.full((n, N_LANDMARKS, 2), np.nan)
-    vis = np.zeros((n, N_LANDMARKS))
-    for name, px in frames["joints_px"].items():
-        xy[:, INDEX[name]] = np.asarray(px, float)
-        vis[:, INDEX[name]] = 1.0
-    direction = "right" if "right" in truth["clip"]["runner_faces"] else "left"
-    return PoseTrack(
-        times=np.asarray(frames["time_s"], float), frame_index=np.arange(n), xy=xy,
-        z=np.zeros((n, N_LANDMARKS)), visibility=vis, world=np.full((n, N_LANDMARKS, 3), np.nan),
-        detected=np.ones(n, bool), frame_size=(truth["clip"]["width"], truth["clip"]["height"]),
-        # No video path: the maths alone, without the image evidence (pelvis from the
-        # keypoints only).
-        video=dataclasses.replace(probe_video(path), path=str(path.with_suffix(".absent"))),
-        model="truth",
-        view=ViewEstimate(view, direction if view == "side" else None, 1.0, "user"),
-        cleaning=CleaningReport())
-
-
 def test_the_maths_on_perfect_keypoints_meets_every_tolerance():
     """With the truth's own joint pixels as keypoints, every metric is within tolerance:
     the misses above are the pose model's, not the pipeline's arithmetic."""
     side_path, side_truth = _clip("synthetic_side_60fps")
     rear_path, rear_truth = _clip("synthetic_rear_60fps")
-    s_track = _truth_track(side_path, side_truth, "side")
+    s_track = truth_track(side_path, side_truth, "side")
     side_a = analyze_gait(clean_track(s_track), raw=s_track)
-    r_track = _truth_track(rear_path, rear_truth, "rear")
+    r_track = truth_track(rear_path, rear_truth, "rear")
     rear_a = analyze_gait(clean_track(r_track), raw=r_track)
     assert side_a.summary["cadence_spm"].both.mean == pytest.approx(170.0, rel=0.01)
     for foot in ("left", "right"):

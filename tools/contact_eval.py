@@ -18,7 +18,6 @@ into the pipeline.
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import json
 import sys
 from pathlib import Path
@@ -29,6 +28,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from tests.side_truth import SIDES, load_side_truth  # noqa: E402
+from tests.truth_track import truth_track  # noqa: E402
 
 MISSED_MS = 100.0  #: an event further than this from any detected one is missed
 TIMING = ("contact_time_ms", "flight_time_ms", "duty_factor_pct")
@@ -43,29 +43,6 @@ def detectors() -> dict:
 
     return {"belt": BeltContactDetector, "departure": DepartureContactDetector,
             "departure-ic": functools.partial(DepartureContactDetector, ic_departure=True)}
-
-
-def exact_track(clip: Path, truth: dict):
-    """A PoseTrack of the truth's exact joint-centre pixels (a perfect keypoint detector)."""
-    from gaitvision.landmarks import INDEX, N_LANDMARKS
-    from gaitvision.pose.track import CleaningReport, PoseTrack, ViewEstimate
-    from gaitvision.video import probe_video
-
-    frames = truth["frames"]
-    n = len(frames["time_s"])
-    xy = np.full((n, N_LANDMARKS, 2), np.nan)
-    vis = np.zeros((n, N_LANDMARKS))
-    for name, px in frames["joints_px"].items():
-        xy[:, INDEX[name]] = np.asarray(px, float)
-        vis[:, INDEX[name]] = 1.0
-    direction = "right" if "right" in truth["clip"]["runner_faces"] else "left"
-    return PoseTrack(
-        times=np.asarray(frames["time_s"], float), frame_index=np.arange(n), xy=xy,
-        z=np.zeros((n, N_LANDMARKS)), visibility=vis, world=np.full((n, N_LANDMARKS, 3), np.nan),
-        detected=np.ones(n, bool), frame_size=(truth["clip"]["width"], truth["clip"]["height"]),
-        video=dataclasses.replace(probe_video(clip), path=str(clip.with_suffix(".absent"))),
-        model="truth", view=ViewEstimate("side", direction, 1.0, "user"),
-        cleaning=CleaningReport())
 
 
 def analyse(track, detector_cls, height_cm: float, exact: bool):
@@ -106,7 +83,7 @@ def score(clip: Path, name: str, cls, exact: bool, tracks: Path | None) -> dict:
 
     truth = json.loads(clip.with_suffix(".truth.json").read_text())
     side_truth = load_side_truth(clip.with_suffix(".truth.json"))
-    track = exact_track(clip, truth) if exact else raw_track(clip, tracks)
+    track = truth_track(clip, truth) if exact else raw_track(clip, tracks)
     a = analyse(track, cls, 100 * side_truth.stature_m, exact)
     row = {"IC": event_errors(a, truth, "IC"), "TO": event_errors(a, truth, "TO")}
     for m in TIMING:

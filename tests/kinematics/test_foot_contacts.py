@@ -9,9 +9,9 @@ from gaitvision.kinematics.detectors import BeltContactDetector
 from gaitvision.kinematics.events import ContactParams, line_edge
 from gaitvision.kinematics.foot_contacts import DepartureContactDetector, departure_onset
 from gaitvision.kinematics.geometry import body_frame
-from gaitvision.landmarks import INDEX, N_LANDMARKS
 from tests.conftest import SAMPLE_VIDEOS
 from tests.synthetic_runner import make_track
+from tests.truth_track import truth_points
 
 FPS = 60.0
 
@@ -54,16 +54,9 @@ def _sample_exact_frame():
     if not path.exists():
         pytest.skip(f"{path} is missing")
     truth = json.loads(path.read_text())
-    frames = truth["frames"]
-    n = len(frames["time_s"])
-    xy = np.full((n, N_LANDMARKS, 2), np.nan)
-    vis = np.zeros((n, N_LANDMARKS))
-    for name, px in frames["joints_px"].items():
-        xy[:, INDEX[name]] = np.asarray(px, float)
-        vis[:, INDEX[name]] = 1.0
-    direction = "right" if "right" in truth["clip"]["runner_faces"] else "left"
-    bf = body_frame(np.asarray(frames["time_s"], float), xy, vis,
-                    (truth["clip"]["width"], truth["clip"]["height"]), "side", direction)
+    times, xy, vis, direction = truth_points(truth)
+    bf = body_frame(times, xy, vis, (truth["clip"]["width"], truth["clip"]["height"]), "side",
+                    direction)
     return bf, vis, truth
 
 
