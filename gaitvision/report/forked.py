@@ -70,11 +70,10 @@ class ForkedCall:
     def result(self) -> Any:
         """The child's return value; the call made here if the child could not run it."""
         if self.proc is not None:
-            reply = None
             try:
                 reply = self.conn.recv()
-            except EOFError:
-                pass
+            except EOFError:  # the child died before it could reply
+                reply = None
             self.proc.join()
             self.conn.close()
             if reply is not None and reply[0] == "ok":
