@@ -58,12 +58,19 @@ def test_batch_folder_with_a_bad_file_then_resume(tmp_path, capsys):
     assert _rows(out)["side"]["resumed"] == "1"
 
 
+def _csv_with_clips(folder: Path, clips: list[str], text: str) -> Path:
+    """``folder/runs.csv`` with ``text``, beside placeholder files for ``clips``."""
+    for name in clips:
+        (folder / name).write_bytes(b"x")
+    table = folder / "runs.csv"
+    table.write_text(text)
+    return table
+
+
 def test_batch_csv_inputs(tmp_path):
-    (tmp_path / "a_side.mp4").write_bytes(b"x")
-    (tmp_path / "a_rear.mp4").write_bytes(b"x")
-    table = tmp_path / "runs.csv"
-    table.write_text("runner_name,height_cm,speed_kmh,side,rear\n"
-                     "Ann Lee,168,11.5,a_side.mp4,a_rear.mp4\nBen,,,a_side.mp4,\n")
+    table = _csv_with_clips(tmp_path, ["a_side.mp4", "a_rear.mp4"],
+                            "runner_name,height_cm,speed_kmh,side,rear\n"
+                            "Ann Lee,168,11.5,a_side.mp4,a_rear.mp4\nBen,,,a_side.mp4,\n")
     items = collect_items([table], height_cm=180)
     assert [i.id for i in items] == ["001-Ann-Lee", "002-Ben"]
     assert items[0].views == ["side", "rear"] and items[0].height_cm == 168
@@ -80,11 +87,9 @@ def test_batch_csv_inputs(tmp_path):
 
 def test_batch_csv_front_clips_and_slowed_exports(tmp_path):
     """A front column pairs with side; time_scale per row, else the batch's, else 1."""
-    (tmp_path / "s.mp4").write_bytes(b"x")
-    (tmp_path / "f.mp4").write_bytes(b"x")
-    table = tmp_path / "runs.csv"
-    table.write_text("runner_name,side,front,time_scale\nEd,s.mp4,f.mp4,4\nFay,s.mp4,,\n"
-                     "Gus,,f.mp4,\n")
+    table = _csv_with_clips(tmp_path, ["s.mp4", "f.mp4"],
+                            "runner_name,side,front,time_scale\nEd,s.mp4,f.mp4,4\n"
+                            "Fay,s.mp4,,\nGus,,f.mp4,\n")
     ed, fay, gus = collect_items([table], time_scale=2)
     assert ed.views == ["side", "front"] and ed.time_scale == 4
     assert fay.time_scale == 2 and gus.views == ["front"]

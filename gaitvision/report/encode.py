@@ -12,6 +12,7 @@ frames at ``fps * factor``, lasting ``duration / factor``.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from fractions import Fraction
 from pathlib import Path
@@ -125,10 +126,8 @@ class H264Writer:
     def abort(self) -> None:
         """Drop the partial file."""
         if self._container is not None:
-            try:
+            with contextlib.suppress(Exception):  # the file is discarded anyway
                 self._container.close()
-            except Exception:  # noqa: BLE001 - the file is discarded anyway
-                pass
             self._container = None
         self.tmp.unlink(missing_ok=True)
 

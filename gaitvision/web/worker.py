@@ -8,6 +8,7 @@ the error scrubbing with this module.
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import json
 import logging
@@ -116,10 +117,9 @@ def _watch_parent(parent_pid: int) -> None:
 
 def process_main(data_dir: str, job_id: str, run_id: str, analyze: str, parent_pid: int) -> None:
     """Entry point of a local worker process (one per job)."""
-    try:
-        os.setpgrp()  # our own process group, so cancelling kills the pipeline's helpers too
-    except OSError:
-        pass
+    # our own process group, so cancelling kills the pipeline's helpers too (where allowed)
+    with contextlib.suppress(OSError):
+        os.setpgrp()
     threading.Thread(target=_watch_parent, args=(parent_pid,), daemon=True).start()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s worker %(message)s")
     run_job(data_dir, job_id, run_id, analyze)

@@ -9,6 +9,17 @@ import pytest
 from gvweb_helpers import LiveServer
 
 
+@pytest.fixture
+def client(tmp_path):
+    """An in-process app whose analysis is faked (gvweb_fakes), and a test client on it."""
+    from fastapi.testclient import TestClient
+
+    from gaitvision.web.app import create_app
+
+    with TestClient(create_app(tmp_path / "data", analyze="gvweb_fakes:fake_analyze")) as c:
+        yield c
+
+
 @pytest.fixture(scope="session")
 def small_video(tmp_path_factory) -> Path:
     """A 2.5 s, 30 fps H.264 clip (a moving square) that probe_video accepts."""

@@ -27,13 +27,6 @@ from gaitvision.web.app import create_app  # noqa: E402
 from gaitvision.web.store import MAX_ATTEMPTS, RUNNING, JobStore, new_job_id  # noqa: E402
 
 
-@pytest.fixture
-def client(tmp_path):
-    app = create_app(tmp_path / "data", analyze="gvweb_fakes:fake_analyze")
-    with TestClient(app) as c:
-        yield c
-
-
 def upload(c, video: Path, name: str = "run.mp4", view: str = "side", **fields):
     return c.post("/api/jobs", files={view: (name, video.read_bytes(), "video/mp4")},
                   data={k: str(v) for k, v in fields.items()})

@@ -21,12 +21,6 @@ from gaitvision.web.app import create_app  # noqa: E402
 from gaitvision.web.store import JobStore, new_job_id, overall_percent  # noqa: E402
 
 
-@pytest.fixture
-def client(tmp_path):
-    with TestClient(create_app(tmp_path / "data", analyze="gvweb_fakes:fake_analyze")) as c:
-        yield c
-
-
 @pytest.fixture(scope="module")
 def finished(tmp_path_factory, small_video):
     """One app with one finished analysis, shared by the tests that only read it."""

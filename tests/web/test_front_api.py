@@ -9,17 +9,7 @@ import pytest
 
 pytest.importorskip("fastapi", reason="web extras not installed (pip install 'gaitvision[web]')")
 
-from fastapi.testclient import TestClient  # noqa: E402
 from gvweb_helpers import wait_status  # noqa: E402
-
-from gaitvision.web.app import create_app  # noqa: E402
-
-
-@pytest.fixture
-def client(tmp_path):
-    app = create_app(tmp_path / "data", analyze="gvweb_fakes:fake_analyze")
-    with TestClient(app) as c:
-        yield c
 
 
 def post(c, video, views, runner="Fay"):
