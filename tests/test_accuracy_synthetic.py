@@ -39,8 +39,8 @@ def known_miss(reason: str):
 ARMS = ("from behind, wrists crossing in front of the torso are hidden at their innermost "
         "point on every stride, and nothing in a rear image tells a forearm lying across the "
         "body from one pointing forward, so no stride has a value: each gives bounds instead "
-        "(at least -0.51 / -0.51, at most +0.19 / +0.17 against a true +0.15 / +0.14 shoulder "
-        "widths, 2026-12-03)")
+        "(summaries: at least -0.50 / -0.53, at most +0.19 / +0.16 against a true +0.15 / +0.14 "
+        "shoulder widths, 2026-12-03)")
 SIDE_EVENTS = ("side-view events: 17 of 19 ICs and 15 of 18 TOs within one frame; the worst "
                "IC is 5.1 frames off where BlazePose blends both feet for 6 frames (161-166), "
                "the worst TO 2.2 frames; IC is 0.6 frame and TO 0.4 frame early on average "
