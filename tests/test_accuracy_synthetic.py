@@ -250,6 +250,9 @@ def test_front_crossover_is_reported_on_every_stride(front):
     analysis, _ = front
     kept = [r for r in analysis.strides if r.excluded is None]
     assert all(np.isfinite(r.metrics["arm_crossover_shoulder_widths"]) for r in kept)
+    # every wrist seen: the bounds would repeat the values, so only the value is summarised
+    assert "arm_crossover_shoulder_widths" in analysis.summary
+    assert "arm_crossover_at_least_shoulder_widths" not in analysis.summary
 
 
 @pytest.mark.parametrize("arm", ["left", "right"])

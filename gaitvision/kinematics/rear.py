@@ -167,6 +167,31 @@ def arm_crossover(bf: BodyFrame, series: dict[str, np.ndarray], s: Stride) -> Ar
                         reach=far if np.isfinite(far) else float("nan"), source="bounds")
 
 
+#: Per-stride arm crossover bounds, summarised beside the value only where they add to it.
+CROSSOVER_BOUNDS = ("arm_crossover_at_least_shoulder_widths",
+                    "arm_crossover_at_most_shoulder_widths")
+
+
+def drop_bounds_that_are_values(summary: dict) -> None:
+    """Remove the arm crossover bounds' summaries (in place) where every stride had a
+    value (the wrist seen at its innermost, as from the front): they would repeat it."""
+    value = summary.get("arm_crossover_shoulder_widths")
+    if value is None:
+        return
+    for name in CROSSOVER_BOUNDS:
+        bound = summary.get(name)
+        if bound is not None and all(
+                _same_stats(getattr(bound, side), getattr(value, side))
+                for side in ("left", "right", "both")):
+            del summary[name]
+
+
+def _same_stats(a, b) -> bool:
+    if a is None or b is None:
+        return a is b
+    return a.n == b.n and np.isclose(a.mean, b.mean, equal_nan=True)
+
+
 def _innermost(best_seen: float, hidden: np.ndarray) -> float:
     """Farthest in of the seen wrist and hidden wrists' positions: +inf where some hidden
     wrist's position is unknown (NaN)."""

@@ -86,3 +86,25 @@ def test_an_unseen_elbow_leaves_the_upper_bound_unknown():
     bf.vis[30:, ELBOW["left"]] = 0.1
     a = arm_crossover(bf, rear_series(bf), _stride(bf))
     assert a.source == "bounds" and np.isfinite(a.at_least) and np.isnan(a.at_most)
+
+
+def test_bounds_summaries_that_repeat_the_value_are_dropped():
+    from gaitvision.kinematics.rear import drop_bounds_that_are_values
+    from gaitvision.kinematics.records import Stats
+
+    def summ(left, n_left):
+        return SimpleNamespace(left=Stats(left, 0.01, left, n_left), right=None, both=None)
+
+    seen = {"arm_crossover_shoulder_widths": summ(0.12, 6),
+            "arm_crossover_at_least_shoulder_widths": summ(0.12, 6),
+            "arm_crossover_at_most_shoulder_widths": summ(0.12, 6)}
+    drop_bounds_that_are_values(seen)  # every stride seen (the front view): values only
+    assert list(seen) == ["arm_crossover_shoulder_widths"]
+    mixed = {"arm_crossover_shoulder_widths": summ(0.12, 2),
+             "arm_crossover_at_least_shoulder_widths": summ(-0.2, 6),
+             "arm_crossover_at_most_shoulder_widths": summ(0.2, 5)}
+    drop_bounds_that_are_values(mixed)  # some strides hidden: the bounds stay
+    assert len(mixed) == 3
+    hidden = {"arm_crossover_at_least_shoulder_widths": summ(-0.5, 6)}
+    drop_bounds_that_are_values(hidden)  # no value at all: the bound stays
+    assert len(hidden) == 1
