@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from gaitvision.kinematics.analysis import MetricSummary, Quality, StrideRecord
-from gaitvision.kinematics.rear import TILT_DEG, arm_crossover, drop_bounds_that_are_values
+from gaitvision.kinematics.rear import TILT_DEG, arm_crossover, tidy_crossover_bounds
 from gaitvision.kinematics.reference import (
     MIN_STRIDES,
     REAR_METRICS,
@@ -158,7 +158,7 @@ def summaries(strides: list[StrideRecord], view: str, q: Quality, roll: float,
     if view != "side" and np.isfinite(roll):
         out["camera_roll_deg"] = summarize("camera_roll_deg", {"both": [roll]}, {})
     _flag_biased_contacts(out, q)
-    drop_bounds_that_are_values(out)
+    tidy_crossover_bounds(out)
     return out
 
 

@@ -172,18 +172,43 @@ CROSSOVER_BOUNDS = ("arm_crossover_at_least_shoulder_widths",
                     "arm_crossover_at_most_shoulder_widths")
 
 
-def drop_bounds_that_are_values(summary: dict) -> None:
-    """Remove the arm crossover bounds' summaries (in place) where every stride had a
-    value (the wrist seen at its innermost, as from the front): they would repeat it."""
+def tidy_crossover_bounds(summary: dict) -> None:
+    """The arm crossover bounds' summaries, as a coach should read them (in place).
+
+    Where every stride had a value (the wrist seen at its innermost, as from the front)
+    they would repeat it, and are removed. Otherwise a bound has no left-right asymmetry
+    (the difference of two bounds says nothing about the arms), and one finding gives
+    the range (on the upper bound's summary; the lower bound's finding is left empty so
+    that the two do not fill the report's findings)."""
     value = summary.get("arm_crossover_shoulder_widths")
-    if value is None:
-        return
     for name in CROSSOVER_BOUNDS:
         bound = summary.get(name)
-        if bound is not None and all(
+        if bound is not None and value is not None and all(
                 _same_stats(getattr(bound, side), getattr(value, side))
                 for side in ("left", "right", "both")):
             del summary[name]
+    least, most = (summary.get(n) for n in CROSSOVER_BOUNDS)
+    for bound in (least, most):
+        if bound is not None:
+            bound.asymmetry = None
+    if least is not None:
+        least.finding = ""
+        if most is not None:  # keep what the finding says first (e.g. too few strides)
+            own = (most.finding or "").find(most.label or "\0")
+            most.finding = (most.finding[:own] if own > 0 else "") + _range_finding(least, most)
+
+
+def _range_finding(least, most) -> str:
+    def mean(st):
+        return f"{st.mean:+.2f}" if st is not None and np.isfinite(st.mean) else "?"
+
+    sides = ", ".join(f"{side} {mean(getattr(least, side))} to {mean(getattr(most, side))}"
+                      for side in ("left", "right")
+                      if getattr(least, side) is not None or getattr(most, side) is not None)
+    return (f"Arm crossover between {mean(least.both)} and {mean(most.both)} shoulder widths "
+            f"past the midline ({sides}): the wrist was hidden behind the torso at its "
+            "innermost point, so only this range can be seen from behind; film from the "
+            "front to measure it.")
 
 
 def _same_stats(a, b) -> bool:

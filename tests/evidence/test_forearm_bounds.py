@@ -88,23 +88,31 @@ def test_an_unseen_elbow_leaves_the_upper_bound_unknown():
     assert a.source == "bounds" and np.isfinite(a.at_least) and np.isnan(a.at_most)
 
 
-def test_bounds_summaries_that_repeat_the_value_are_dropped():
-    from gaitvision.kinematics.rear import drop_bounds_that_are_values
+def test_bounds_summaries_repeat_no_value_and_give_one_range_finding():
+    from gaitvision.kinematics.rear import tidy_crossover_bounds
     from gaitvision.kinematics.records import Stats
 
     def summ(left, n_left):
-        return SimpleNamespace(left=Stats(left, 0.01, left, n_left), right=None, both=None)
+        st = Stats(left, 0.01, left, n_left)
+        return SimpleNamespace(left=st, right=None, both=st, label="Arm crossover",
+                               finding="Indicative only: 4 strides. Arm crossover 0.1.",
+                               asymmetry={"diff": 0.1, "pct": 5.0})
 
     seen = {"arm_crossover_shoulder_widths": summ(0.12, 6),
             "arm_crossover_at_least_shoulder_widths": summ(0.12, 6),
             "arm_crossover_at_most_shoulder_widths": summ(0.12, 6)}
-    drop_bounds_that_are_values(seen)  # every stride seen (the front view): values only
+    tidy_crossover_bounds(seen)  # every stride seen (the front view): values only
     assert list(seen) == ["arm_crossover_shoulder_widths"]
     mixed = {"arm_crossover_shoulder_widths": summ(0.12, 2),
-             "arm_crossover_at_least_shoulder_widths": summ(-0.2, 6),
-             "arm_crossover_at_most_shoulder_widths": summ(0.2, 5)}
-    drop_bounds_that_are_values(mixed)  # some strides hidden: the bounds stay
+             "arm_crossover_at_least_shoulder_widths": summ(-0.5, 6),
+             "arm_crossover_at_most_shoulder_widths": summ(0.17, 5)}
+    tidy_crossover_bounds(mixed)  # some strides hidden: the bounds stay, one finding
     assert len(mixed) == 3
+    least, most = (mixed[f"arm_crossover_at_{k}_shoulder_widths"] for k in ("least", "most"))
+    assert least.finding == "" and least.asymmetry is None and most.asymmetry is None
+    assert most.finding.startswith("Indicative only: 4 strides. Arm crossover between -0.50 "
+                                   "and +0.17 shoulder widths")
+    assert "left -0.50 to +0.17" in most.finding
     hidden = {"arm_crossover_at_least_shoulder_widths": summ(-0.5, 6)}
-    drop_bounds_that_are_values(hidden)  # no value at all: the bound stays
+    tidy_crossover_bounds(hidden)  # no value, no upper bound: the lower bound stays
     assert len(hidden) == 1
