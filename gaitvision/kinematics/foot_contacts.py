@@ -55,7 +55,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from gaitvision.kinematics.events import Contact, ContactParams, detect_contacts, line_edge
+from gaitvision.kinematics.events import Contact, ContactParams, detect_contacts, line_edge, stance_exit
 from gaitvision.kinematics.geometry import BodyFrame
 from gaitvision.landmarks import SIDES
 
@@ -107,38 +107,27 @@ class DepartureContactDetector:
              params: ContactParams, span: float) -> tuple[float | None, bool]:
         """One stance edge, walking from ``start`` outward (``step`` -1: IC, +1: TO).
 
-        Same walk and call as :func:`~.events.line_edge`: the first frame whose normalised
-        residual ``r`` exceeds 1 and stays above it for ``persist_s``; then timed by
+        The walk of :func:`~.events.stance_exit` (the first frame whose normalised
+        residual ``r`` exceeds 1 and stays above it for ``persist_s``), then timed by
         :func:`departure_onset` (toe-off, or IC with ``ic_departure``), falling back to
         the line when no departure fits.
         """
-        n = len(r)
         dt = float(np.median(np.diff(t)))
         q = int(round(self.fit_s / dt)) + 1
         if (step < 0 and not self.ic_departure) or q < self.min_fit_frames:
             return line_edge(t, r, start, step, reach, params, span)
-        persist = max(1, int(round(params.persist_s / dt)))
-        last_in, j = start, start
-        for _ in range(reach):
-            j += step
-            if j < 0 or j >= n or not np.isfinite(r[j]):
-                return None, False  # the foot is not seen where it lands or leaves
-            if r[j] <= 1.0:
-                last_in = j
-                continue
-            out = np.arange(j, j + step * (persist + 1), step)
-            out = out[(out >= 0) & (out < n)]
-            if np.any(r[out][np.isfinite(r[out])] <= 1.0):
-                continue  # a noisy sample inside the stance
-            idx = np.arange(last_in - step * (self.inside_frames - 1), j + step * q, step)
-            idx = idx[(idx >= 0) & (idx < n)]
-            idx = idx[np.isfinite(r[idx])]
-            lo, hi = sorted((float(t[last_in] - step * dt), float(t[j])))
-            onset = departure_onset(t[idx], r[idx], step, lo, hi, self.grid_steps)
-            if onset is None:
-                return line_edge(t, r, start, step, reach, params, span)
-            return onset, True
-        return None, False
+        found = stance_exit(t, r, start, step, reach, params)
+        if found is None:
+            return None, False
+        last_in, j = found
+        idx = np.arange(last_in - step * (self.inside_frames - 1), j + step * q, step)
+        idx = idx[(idx >= 0) & (idx < len(r))]
+        idx = idx[np.isfinite(r[idx])]
+        lo, hi = sorted((float(t[last_in] - step * dt), float(t[j])))
+        onset = departure_onset(t[idx], r[idx], step, lo, hi, self.grid_steps)
+        if onset is None:
+            return line_edge(t, r, start, step, reach, params, span)
+        return onset, True
 
 
 def departure_onset(t: np.ndarray, r: np.ndarray, step: int, lo: float, hi: float,
