@@ -33,7 +33,12 @@ the 60 fps renders: committed sample clip contact 0.9 / 1.9 (11.7 / 14.5), fligh
 8.9 / 3.4 (3.3 / 8.1); held-apart renders h1, h2 contact 10.7 / 4.1 (22.7 / 13.4),
 flight 3.7 / 10.7 (14.1 / 20.7), where h2's BlazePose toe still leaves 10 ms late (its
 exact keypoints: 2 ms early). Fitting IC the same way (``ic_departure``) moved IC
-4-10 ms late on the build renders and was left off.
+4-10 ms late on the build renders and was left off. Three more held-apart renders
+(declared before scoring, ``docs/contact-timing.md``): over h1, h2, h5, h7 contact
+8.2 / 5.5, flight 7.0 / 7.7; on h6 BlazePose swapped the legs and the pipeline gives
+no verdict on its timing (exact keypoints: within 1 ms). Rigid-foot, foot-triangle,
+rolling-point, optical-flow and image-patch toes were tried against this fit there
+and none beat it on the build renders.
 Three frames after toe-off span 100 ms at 30 fps, longer than the toe's acceleration
 stays constant (toe-off came 14 ms early on the parametric runner, 21 ms late on a
 render), so below ``min_fit_frames`` frames in ``fit_s`` the line is kept: at 30 fps
