@@ -28,8 +28,9 @@ their thresholds are the belt detector's. IC stays the belt detector's unless
 Measured against synthetic truth with ``tools/contact_eval.py`` (2026-12-03; mean
 absolute error of contact / flight time, ms, left / right, this detector vs the belt's).
 On exact keypoints toe-off moves from 11-16 ms late to 1-3 ms at 60 fps. BlazePose on
-the 60 fps renders: committed sample clip contact 0.9 / 1.9 (11.7 / 14.5), flight
-4.5 / 0.3 (17.1 / 16.7); build renders d1, d2 contact 7.2 / 2.9 (5.1 / 6.1), flight
+the 60 fps renders: committed sample clip contact 1.9 / 4.8 (11.6 / 12.2), flight
+3.2 / 0.4 (12.8 / 16.6) (re-measured on main at fa3b46c; 0.9 / 1.9 and 4.5 / 0.3 when
+the detector was written); build renders d1, d2 contact 7.2 / 2.9 (5.1 / 6.1), flight
 8.9 / 3.4 (3.3 / 8.1); held-apart renders h1, h2 contact 10.7 / 4.1 (22.7 / 13.4),
 flight 3.7 / 10.7 (14.1 / 20.7), where h2's BlazePose toe still leaves 10 ms late (its
 exact keypoints: 2 ms early). Fitting IC the same way (``ic_departure``) moved IC
