@@ -415,7 +415,7 @@ def raster_png(page: bytes, path: Path) -> Path:
         image = doc[0].render(scale=DPI / 72).to_pil().convert("RGB")
     finally:
         doc.close()
-    image.save(tmp, format="PNG", compress_level=3)  # zlib level as the key frames
+    image.save(tmp, format="PNG", compress_level=3)  # flat colours: small at level 3
     os.replace(tmp, path)
     return path
 
