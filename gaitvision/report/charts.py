@@ -29,6 +29,7 @@ from matplotlib.figure import Figure  # noqa: E402
 
 from gaitvision.kinematics import reference  # noqa: E402
 from gaitvision.kinematics.analysis import GaitAnalysis  # noqa: E402
+from gaitvision.kinematics.rear import CROSSOVER_BOUNDS  # noqa: E402
 from gaitvision.report import style  # noqa: E402
 
 DPI = 150
@@ -302,7 +303,8 @@ def asymmetry_figure(analysis: GaitAnalysis) -> Figure | None:
     usable = [n for n, m in analysis.summary.items()
               if m.left is not None and m.right is not None
               and math.isfinite(m.left.mean) and math.isfinite(m.right.mean)
-              and n not in ("cadence_spm", "camera_roll_deg")]
+              and n not in ("cadence_spm", "camera_roll_deg")
+              and n not in CROSSOVER_BOUNDS]  # two bounds' left-right gap means nothing
     if not usable:
         return None
     names = [n for n in LEFT_RIGHT if n in usable]

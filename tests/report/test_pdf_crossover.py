@@ -31,3 +31,19 @@ def test_crossover_bounds_read_at_least_and_at_most_and_values_read_plain():
     assert least[0].startswith("at least -0.51") and least[1].startswith("at least -0.47")
     assert most[0].startswith("at most 0.18") and most[1].startswith("at most 0.16")
     assert value[0].startswith("0.12")
+
+
+def test_left_right_chart_leaves_out_the_crossover_bounds():
+    """Two bounds' left-right difference says nothing about the arms: no panel for them."""
+    from gaitvision.report.charts import asymmetry_figure
+
+    a = SimpleNamespace(view="rear", summary={
+        "arm_crossover_at_least_shoulder_widths": _summary(
+            "arm_crossover_at_least_shoulder_widths", "Arm crossover, at least", -0.51, -0.47),
+        "arm_crossover_at_most_shoulder_widths": _summary(
+            "arm_crossover_at_most_shoulder_widths", "Arm crossover, at most", 0.18, 0.16),
+        "arm_crossover_shoulder_widths": _summary(
+            "arm_crossover_shoulder_widths", "Arm crossover", 0.12, 0.1)})
+    fig = asymmetry_figure(a)
+    titles = [ax.get_title() for ax in fig.axes if ax.get_visible()]
+    assert len(titles) == 1 and titles[0].startswith("Arm crossover\n")
