@@ -110,13 +110,15 @@ class PelvisRegionTracker:
     def __init__(self, method: str = "dis", top: float = 0.65, bottom: float = 0.05,
                  inner: float = 0.06, outer: float = 0.45, max_side: int = 640,
                  min_hip_width_px: float = 12.0, hand_radius: float = 0.3,
-                 min_kept: float = 0.25, fit: str | None = None) -> None:
+                 min_kept: float = 0.25, fit: str | None = None,
+                 tilt_height: float | None = None) -> None:
         if method not in METHODS:
             raise ValueError(f"method must be one of {METHODS}")
         fit = fit or ("tilt" if method == "dis" else "regions")
         if fit not in ("regions", "tilt") or (fit == "tilt" and method != "dis"):
             raise ValueError('fit must be "regions", or "tilt" with method "dis"')
         self.fit = fit
+        self.tilt_height = tilt_height
         self.method, self.top, self.bottom = method, top, bottom
         self.inner, self.outer = inner, outer
         self.max_side, self.min_hip_width_px = max_side, min_hip_width_px
@@ -199,7 +201,11 @@ class PelvisRegionTracker:
         if self.fit == "tilt":
             right_x = pts[HIP["right"], 0] - x0
             left_x = pts[HIP["left"], 0] - x0
-            return _dis_tilt(c0, c1, [m & free for m in masks], right_x, left_x)
+            at_y = None
+            if self.tilt_height is not None:
+                at_y = 0.5 * (pts[HIP["right"], 1] + pts[HIP["left"], 1]) - y0 \
+                    - self.tilt_height * w
+            return _dis_tilt(c0, c1, [m & free for m in masks], right_x, left_x, at_y=at_y)
         measure = _dis_dy if self.method == "dis" else _lk_dy
         dys = measure(c0, c1, [m & free for m in masks])
         if dys is None:
@@ -256,7 +262,8 @@ def _dis_dy(c0: np.ndarray, c1: np.ndarray, masks) -> tuple[float, float] | None
 
 
 def _dis_tilt(c0: np.ndarray, c1: np.ndarray, masks, right_x: float, left_x: float,
-              iterations: int = 4, tukey_c: float = 4.685) -> float | None:
+              iterations: int = 4, tukey_c: float = 4.685,
+              at_y: float | None = None) -> float | None:
     """Change of tilt (rad, + = right side lower) from a robust line fit of the vertical
     DIS flow against x over the regions' pixels (see ``fit="tilt"``)."""
     import cv2
@@ -272,12 +279,16 @@ def _dis_tilt(c0: np.ndarray, c1: np.ndarray, masks, right_x: float, left_x: flo
     dy = flow[yy, xx, 1].astype(float)
     w0 = gy[yy, xx].astype(float) + 1e-6
     x = (xx - 0.5 * (right_x + left_x)).astype(float)
+    cols = [np.ones_like(x), x]
+    if at_y is not None:  # tilt varying with height: dy = a + b x + c y + d x y, at y = at_y
+        y = (yy - at_y).astype(float)
+        cols += [y, x * y]
+    design = np.stack(cols, axis=1)
     w = w0.copy()
     coef = None
     for _ in range(iterations):
-        a = np.stack([np.ones_like(x), x], axis=1) * np.sqrt(w)[:, None]
-        coef, *_ = np.linalg.lstsq(a, dy * np.sqrt(w), rcond=None)
-        r = dy - (coef[0] + coef[1] * x)
+        coef, *_ = np.linalg.lstsq(design * np.sqrt(w)[:, None], dy * np.sqrt(w), rcond=None)
+        r = dy - design @ coef
         scale = 1.4826 * np.median(np.abs(r)) + 1e-3
         u = r / (tukey_c * scale)
         w = w0 * np.where(np.abs(u) < 1, (1 - u ** 2) ** 2, 0.0)
@@ -353,3 +364,137 @@ def fuse(keypoint_deg: np.ndarray, motion_deg: np.ndarray, times: np.ndarray,
     dt = float(np.median(np.diff(times))) if len(times) > 1 else 1.0
     n = max(3, int(round(stride_s / dt)))
     return moving_mean(keypoint_deg, n) + (motion_deg - moving_mean(motion_deg, n))
+
+
+# ------------------------------------------------------------- stride-periodic model
+@dataclass
+class PeriodicPelvis:
+    """The image motion's stride-periodic part and how well the image supports it.
+
+    Attributes
+    ----------
+    periodic_deg : ndarray (T,)
+        Obliquity about its local mean (deg): the harmonics of the stride frequency
+        fitted to the frame-to-frame motion in a window about each frame; NaN where a
+        window had too few measured steps.
+    p_value : float
+        F-test of the harmonics against no periodic motion over the whole clip (small:
+        the image shows stride-locked pelvic motion).
+    explained : float
+        Fraction of the measured steps' variance the clip-wide harmonics explain.
+    coverage : float
+        Fraction of frame steps measured.
+    supported : bool
+        Whether the image carries stride-locked motion (``p_value`` at most the fit's
+        ``max_p_value``): if not, the caller keeps the keypoints.
+    """
+
+    periodic_deg: np.ndarray
+    p_value: float
+    explained: float
+    coverage: float
+    supported: bool
+
+
+class StridePeriodicFit:
+    """Harmonics of the stride frequency fitted to the frame-to-frame image motion.
+
+    On a steady treadmill run the pelvis's obliquity repeats every stride, so it is a
+    sum of harmonics of the stride frequency (its drops on the left and right stances
+    give the first and second; Fourier series of gait curves: e.g. Skaug et al. 2000,
+    Lin & Kulic 2012). The model is fitted to the *increments* of the tracked motion,
+    not to their running sum, so an unmeasured step (hands over the waist, a frame the
+    flow could not follow) is left out instead of breaking the integration, and a bad
+    step is down-weighted (Tukey's biweight, IRLS; Holland & Welsch 1977) instead of
+    shifting everything after it. A linear term absorbs the integration's drift. The
+    fit is local (``window_strides`` strides about each frame), so stride-to-stride
+    differences remain.
+
+    Parameters
+    ----------
+    harmonics : int
+        Number of harmonics of the stride frequency.
+    window_strides : float
+        Width of the window about each frame, in strides.
+    max_p_value : float
+        Largest F-test p-value (harmonics vs none, clip-wide) at which the image motion
+        is taken as showing the pelvis; above it the caller keeps the keypoints.
+    tukey_c : float
+        Biweight tuning constant (in robust standard deviations of the residuals).
+    """
+
+    def __init__(self, harmonics: int = 4, window_strides: float = 3.0,
+                 max_p_value: float = 1e-3, tukey_c: float = 4.685) -> None:
+        self.harmonics, self.window_strides = int(harmonics), float(window_strides)
+        self.max_p_value, self.tukey_c = float(max_p_value), float(tukey_c)
+
+    def fit(self, times: np.ndarray, motion: PelvisMotion, stride_s: float) -> PeriodicPelvis:
+        """Periodic part of ``motion`` (see :class:`PeriodicPelvis`)."""
+        t = np.asarray(times, float)
+        steps = np.diff(np.asarray(motion.motion_deg, float))
+        ok = np.asarray(motion.step_ok[1:], bool) & np.isfinite(steps)
+        omega = 2 * np.pi / float(stride_s)
+        out = np.full(len(t), np.nan)
+        half = 0.5 * self.window_strides * stride_s
+        for i, ti in enumerate(t):
+            sel = ok & (t[1:] >= ti - half) & (t[:-1] <= ti + half)
+            coef = self._robust(t[:-1][sel] - ti, t[1:][sel] - ti, steps[sel], omega)
+            if coef is not None:
+                out[i] = float(np.sum(coef[1::2]))  # cos terms at the centre (t - ti = 0)
+        p, explained = self._clip_test(t, steps, ok, omega)
+        return PeriodicPelvis(out, p, explained, motion.coverage,
+                              bool(np.isfinite(p) and p <= self.max_p_value))
+
+    def _design(self, t0: np.ndarray, t1: np.ndarray, omega: float) -> np.ndarray:
+        cols = [t1 - t0]
+        for j in range(1, self.harmonics + 1):
+            cols += [np.cos(j * omega * t1) - np.cos(j * omega * t0),
+                     np.sin(j * omega * t1) - np.sin(j * omega * t0)]
+        return np.stack(cols, axis=1)
+
+    def _robust(self, t0, t1, y, omega, iterations: int = 5) -> np.ndarray | None:
+        """Biweight least squares of the step model; coef = [drift, a1, b1, a2, ...]."""
+        a = self._design(t0, t1, omega)
+        if len(y) < 2 * a.shape[1]:
+            return None
+        w = np.ones(len(y))
+        coef = None
+        for _ in range(iterations):
+            sw = np.sqrt(w)
+            coef, *_ = np.linalg.lstsq(a * sw[:, None], y * sw, rcond=None)
+            r = y - a @ coef
+            scale = 1.4826 * np.median(np.abs(r)) + 1e-9
+            u = r / (self.tukey_c * scale)
+            w = np.where(np.abs(u) < 1, (1 - u ** 2) ** 2, 0.0)
+            if w.sum() < a.shape[1]:
+                return None
+        return coef
+
+    def _clip_test(self, t, steps, ok, omega) -> tuple[float, float]:
+        """F-test p-value and explained variance of the harmonics over the whole clip."""
+        from scipy import stats
+
+        y = steps[ok]
+        a = self._design(t[:-1][ok] - t[0], t[1:][ok] - t[0], omega)
+        n, k = a.shape
+        if n <= k + 1:
+            return float("nan"), float("nan")
+        coef, *_ = np.linalg.lstsq(a, y, rcond=None)
+        rss1 = float(np.sum((y - a @ coef) ** 2))
+        c0, *_ = np.linalg.lstsq(a[:, :1], y, rcond=None)
+        rss0 = float(np.sum((y - a[:, :1] @ c0) ** 2))
+        if rss1 <= 0:
+            return 0.0, 1.0
+        f = ((rss0 - rss1) / (k - 1)) / (rss1 / (n - k))
+        return float(stats.f.sf(f, k - 1, n - k)), float(1 - rss1 / max(rss0, 1e-12))
+
+
+def fuse_periodic(keypoint_deg: np.ndarray, periodic: PeriodicPelvis, times: np.ndarray,
+                  stride_s: float) -> np.ndarray:
+    """Obliquity = keypoints' level (mean over one stride) + the image's stride-periodic
+    part; the keypoints where the periodic part is missing."""
+    dt = float(np.median(np.diff(times))) if len(times) > 1 else 1.0
+    n = max(3, int(round(stride_s / dt)))
+    level = moving_mean(keypoint_deg, n)
+    p = periodic.periodic_deg
+    return np.where(np.isfinite(p), level + p, keypoint_deg)
