@@ -156,7 +156,8 @@ def main(argv=None) -> int:
         for name, c in r["candidates"].items():
             fits = "  ".join(f"vs {k}: slope {a:.2f} r {b:.2f}" for k, (a, b) in c["fit"].items())
             q = r["quality"].get(name)
-            qs = (f"  [p {q['p_value']:.1e}, explained {q['explained']:.2f}"
+            qs = (f"  [p {q['p_value']:.1e}, explained {q['explained']:.2f}, "
+                  f"steps measured {q['coverage']:.2f}"
                   f"{'' if q['supported'] else ', NOT SUPPORTED: keypoints'}]" if q else "")
             print(f"  {name:11s} L {c['drop']['left']:6.2f} R {c['drop']['right']:6.2f}  {fits}{qs}")
         sys.stdout.flush()
