@@ -483,6 +483,8 @@ class StridePeriodicFit:
         rss1 = float(np.sum((y - a @ coef) ** 2))
         c0, *_ = np.linalg.lstsq(a[:, :1], y, rcond=None)
         rss0 = float(np.sum((y - a[:, :1] @ c0) ** 2))
+        if rss0 <= 1e-12 * n:  # nothing moved at all (a flat region gives zero flow)
+            return 1.0, 0.0
         if rss1 <= 0:
             return 0.0, 1.0
         f = ((rss0 - rss1) / (k - 1)) / (rss1 / (n - k))

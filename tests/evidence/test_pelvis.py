@@ -167,3 +167,44 @@ def test_fuse_periodic_keeps_the_keypoint_level_and_falls_back_where_unmeasured(
     assert np.allclose(fused[:10], keypoints[:10])
     inner = slice(60, 240)
     assert np.allclose(fused[inner], 1.5 + shape[inner] - shape.mean(), atol=0.4)
+
+
+def _track_of(path, angles):
+    from types import SimpleNamespace
+
+    return SimpleNamespace(view=None, video=SimpleNamespace(path=str(path)),
+                           times=np.arange(len(angles)) / FPS, frame_index=np.arange(len(angles)),
+                           xy=_hips(angles), frame_size=(W, H))
+
+
+@pytest.mark.parametrize("textured", [True, False])
+def test_the_pipeline_uses_the_image_only_where_the_waist_shows_a_stride_rhythm(
+        tmp_path, monkeypatch, textured):
+    """A turning textured waist: the image's motion is used and said so; the same turn
+    on a flat, textureless block gives the flow nothing to follow: the keypoints are kept
+    and the note says why."""
+    from gaitvision.kinematics.rear import image_pelvis
+
+    stride = 0.7
+    t = np.arange(90) / FPS
+    angles = 4.0 * np.sin(2 * np.pi * t / stride)
+    if not textured:
+        monkeypatch.setattr(__name__ + "._waist_image", _flat_waist_image)
+    path = tmp_path / "waist.mp4"
+    _clip(path, angles)
+    kp = 0.3 * angles
+    series = {"pelvic_obliquity_deg": kp.copy()}
+    note = image_pelvis(_track_of(path, angles), series, stride)
+    assert np.allclose(series["pelvic_obliquity_keypoints_deg"], kp)
+    if textured:
+        assert "from the waist's image motion" in note
+        got = series["pelvic_obliquity_deg"][20:-20]
+        assert np.ptp(got) > 2 * np.ptp(kp[20:-20]) * 0.8
+    else:
+        assert "no stride rhythm" in note
+        assert np.allclose(series["pelvic_obliquity_deg"], kp)
+
+
+def _flat_waist_image(angle_deg: float) -> np.ndarray:
+    """One flat colour, nothing to track (shirt and shorts of one dark colour)."""
+    return np.full((H, W, 3), 40, np.uint8)
