@@ -16,7 +16,8 @@ def summarise(results: list[dict], view: str) -> list[str]:
     if not rows:
         return []
     lines = [f" {view} ({len(rows)} clips)"]
-    for name in rows[0]["candidates"]:
+    common = [n for n in rows[0]["candidates"] if all(n in r["candidates"] for r in rows)]
+    for name in common:  # the candidates every clip of the file was scored with
         for target in ("landmark", "waistband", "bone"):
             m, t, rs, slopes = [], [], [], []
             for r in rows:
