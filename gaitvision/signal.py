@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import warnings
 from contextlib import contextmanager
+from functools import lru_cache
 
 import numpy as np
 from scipy.signal import butter, sosfiltfilt
@@ -87,13 +88,30 @@ def hampel(x: np.ndarray, half_window: int, sigmas: float = 3.0) -> tuple[np.nda
     padded = np.pad(x, k, mode="constant", constant_values=np.nan)
     windows = np.lib.stride_tricks.sliding_window_view(padded, 2 * k + 1)
     with np.errstate(all="ignore"), quiet_nan_warnings():
-        med = np.nanmedian(windows, axis=1)
-        mad = 1.4826 * np.nanmedian(np.abs(windows - med[:, None]), axis=1)
+        med = _window_median(windows)
+        mad = 1.4826 * _window_median(np.abs(windows - med[:, None]))
     out = np.abs(x - med) > sigmas * np.maximum(mad, 1e-9)
     out &= np.isfinite(x)
     y = x.copy()
     y[out] = med[out]
     return y, out
+
+
+def _window_median(windows: np.ndarray) -> np.ndarray:
+    """Median of each row, ignoring NaN (NaN where a row has none).
+
+    Equal to ``np.nanmedian(windows, axis=1)`` bit for bit (the middle sample, or the
+    mean of the middle two), which goes through masked arrays and was half of the pose
+    cleaning's time.
+    """
+    ordered = np.sort(windows, axis=1)  # NaN sort last
+    count = np.isfinite(windows).sum(axis=1)
+    rows = np.arange(len(windows))
+    lower = ordered[rows, np.maximum(count - 1, 0) // 2]
+    upper = ordered[rows, np.maximum(count, 1) // 2 - (count == 0)]
+    out = (lower + upper) / 2
+    out[count == 0] = np.nan
+    return out
 
 
 def glitches(xy: np.ndarray, times: np.ndarray, max_dev: float,
@@ -147,6 +165,13 @@ def quiet_nan_warnings():
         yield
 
 
+@lru_cache(maxsize=64)
+def _butterworth(order: int, normalised_cutoff: float) -> np.ndarray:
+    """The filter design, kept: the cleaning filters some 200 series with one design
+    (scipy's filters only read it)."""
+    return butter(order, normalised_cutoff, output="sos")
+
+
 def lowpass(x: np.ndarray, fs: float, cutoff_hz: float, order: int = 4, *,
             bridge_gaps: bool = False) -> np.ndarray:
     """Zero-lag Butterworth low-pass: the package's one low-pass filter.
@@ -183,7 +208,7 @@ def lowpass(x: np.ndarray, fs: float, cutoff_hz: float, order: int = 4, *,
     design_cutoff = cutoff_hz / WINTER_TWO_PASS
     if design_cutoff >= nyquist * 0.99:
         return y
-    sos = butter(max(1, order // 2), design_cutoff / nyquist, output="sos")
+    sos = _butterworth(max(1, order // 2), design_cutoff / nyquist)
     padlen = 3 * (2 * len(sos) + 1)
     ok = np.isfinite(x)
     if bridge_gaps:

@@ -175,24 +175,33 @@ class PoseTrack:
         path = Path(path)
         tmp = path.with_name(path.name + ".part")
         t, n = self.n_frames, N_LANDMARKS
+        frame = np.repeat(np.arange(t), n)
+        # column by column (formatting each value on its own was most of the time)
+        columns = [
+            [str(int(v)) for v in self.frame_index[frame].tolist()],
+            [f"{v:.6f}" for v in self.times[frame].tolist()],
+            [str(j) for j in range(n)] * t,
+            list(NAMES[:n]) * t,
+            _fmt_column(self.xy[..., 0]), _fmt_column(self.xy[..., 1]), _fmt_column(self.z),
+            [f"{v:.4f}" for v in self.visibility.ravel().tolist()],
+            *(_fmt_column(self.world[..., k]) for k in range(3)),
+            [str(int(bool(v))) for v in self.detected[frame].tolist()],
+        ]
         with open(tmp, "w", encoding="utf-8") as fh:
             fh.write("frame,time_s,landmark,name,x_px,y_px,z,visibility,"
                      "world_x_m,world_y_m,world_z_m,detected\n")
-            for i in range(t):
-                for j in range(n):
-                    x, y = self.xy[i, j]
-                    wx, wy, wz = self.world[i, j]
-                    fh.write(
-                        f"{int(self.frame_index[i])},{self.times[i]:.6f},{j},{NAMES[j]},"
-                        f"{_fmt(x)},{_fmt(y)},{_fmt(self.z[i, j])},{self.visibility[i, j]:.4f},"
-                        f"{_fmt(wx)},{_fmt(wy)},{_fmt(wz)},{int(bool(self.detected[i]))}\n"
-                    )
+            fh.writelines(",".join(row) + "\n" for row in zip(*columns, strict=True))
         os.replace(tmp, path)
         return path
 
 
-def _fmt(v: float) -> str:
-    return "" if not np.isfinite(v) else f"{v:.3f}"
+def _fmt_column(values: np.ndarray) -> list[str]:
+    """Every value with three decimals, row-major; empty where missing."""
+    flat = np.asarray(values, float).ravel()
+    out = [f"{v:.3f}" for v in flat.tolist()]
+    for k in np.flatnonzero(~np.isfinite(flat)):
+        out[k] = ""
+    return out
 
 
 def empty_track(n: int, video: VideoInfo, model: str, frame_size: tuple[int, int]) -> PoseTrack:
