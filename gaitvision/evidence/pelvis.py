@@ -436,14 +436,26 @@ class StridePeriodicFit:
         omega = 2 * np.pi / float(stride_s)
         out = np.full(len(t), np.nan)
         half = 0.5 * self.window_strides * stride_s
-        for i, ti in enumerate(t):
-            sel = ok & (t[1:] >= ti - half) & (t[:-1] <= ti + half)
-            coef = self._robust(t[:-1][sel] - ti, t[1:][sel] - ti, steps[sel], omega)
-            if coef is not None:
-                out[i] = float(np.sum(coef[1::2]))  # cos terms at the centre (t - ti = 0)
+        # Windows centred every 1/8 stride; each frame takes the nearest window's fit.
+        dt = float(np.median(np.diff(t))) if len(t) > 1 else stride_s
+        every = max(1, int(round(stride_s / dt / 8)))
+        for c in range(0, len(t), every):
+            tc = t[c]
+            sel = ok & (t[1:] >= tc - half) & (t[:-1] <= tc + half)
+            coef = self._robust(t[:-1][sel] - tc, t[1:][sel] - tc, steps[sel], omega)
+            if coef is None:
+                continue
+            lo, hi = max(0, c - every // 2), min(len(t), c - every // 2 + every)
+            out[lo:hi] = self._periodic(coef, t[lo:hi] - tc, omega)
         p, explained = self._clip_test(t, steps, ok, omega)
         return PeriodicPelvis(out, p, explained, motion.coverage,
                               bool(np.isfinite(p) and p <= self.max_p_value))
+
+    def _periodic(self, coef: np.ndarray, dt: np.ndarray, omega: float) -> np.ndarray:
+        """The harmonics of ``coef`` at times ``dt`` from the window's centre."""
+        j = np.arange(1, self.harmonics + 1)[None, :]
+        ph = j * omega * np.asarray(dt, float)[:, None]
+        return np.cos(ph) @ coef[1::2] + np.sin(ph) @ coef[2::2]
 
     def _design(self, t0: np.ndarray, t1: np.ndarray, omega: float) -> np.ndarray:
         cols = [t1 - t0]
@@ -472,7 +484,7 @@ class StridePeriodicFit:
 
     def _clip_test(self, t, steps, ok, omega) -> tuple[float, float]:
         """F-test p-value and explained variance of the harmonics over the whole clip."""
-        from scipy import stats
+        from scipy.special import fdtrc  # F survival function (lighter than scipy.stats)
 
         y = steps[ok]
         a = self._design(t[:-1][ok] - t[0], t[1:][ok] - t[0], omega)
@@ -488,7 +500,7 @@ class StridePeriodicFit:
         if rss1 <= 0:
             return 0.0, 1.0
         f = ((rss0 - rss1) / (k - 1)) / (rss1 / (n - k))
-        return float(stats.f.sf(f, k - 1, n - k)), float(1 - rss1 / max(rss0, 1e-12))
+        return float(fdtrc(k - 1, n - k, f)), float(1 - rss1 / max(rss0, 1e-12))
 
 
 def fuse_periodic(keypoint_deg: np.ndarray, periodic: PeriodicPelvis, times: np.ndarray,
