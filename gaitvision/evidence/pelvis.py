@@ -10,14 +10,17 @@ into the pelvis's change of tilt from frame to frame:
 
     d_obliquity = (dy_right - dy_left) / separation    (radians; image y down)
 
-Integrated over the clip this is the shape and amplitude of the obliquity; its slow
-part (drift of the integration, and the absolute level, which image motion cannot
-give) is taken from the keypoints instead: the result is the keypoints' obliquity
-low-passed over one stride plus the image motion high-passed over one stride. The
-camera roll is undone by the caller, as for the keypoint series.
+The frame-to-frame changes carry the shape and amplitude of the obliquity, not its
+absolute level (which image motion cannot give) nor anything slower than a stride: the
+pipeline fits harmonics of the stride frequency to them (:class:`StridePeriodicFit`,
+robust, tolerant of unmeasured steps, with an F-test that says whether the waist shows a
+stride rhythm at all) and adds the keypoints' level over one stride
+(:func:`fuse_periodic`); :func:`fuse` is the earlier plain version (integrated motion
+high-passed over one stride). The camera roll is undone by the caller, as for the
+keypoint series.
 
 Three ways to measure a region's vertical motion are implemented and compared on
-rendered runners (``tools/pelvis_eval.py``; the numbers are in the README):
+rendered runners (``tools/pelvis_eval.py``; numbers in ``docs/pelvis-arms-front.md``):
 
 - ``"dis"``: dense optical flow, OpenCV's DIS (Kroeger et al. 2016), the region's
   motion the median of the vertical flow weighted by the vertical image gradient
