@@ -108,20 +108,27 @@ class PelvisRegionTracker:
         regions' pixels together, ``dy = a + b x``, weighted by the vertical image
         gradient and re-weighted with Tukey's biweight (Holland & Welsch 1977, IRLS):
         the slope ``b`` is the rigid tilt's change.
+    tilt_height : float, optional
+        ("tilt" only) fit a tilt that varies with height, ``dy = a + b x + c y + d x y``,
+        and read it this many hip widths above the hip line (0.58: the PSIS, Bell et al.
+        1990). A candidate (``tools/pelvis_eval.py``); None, the default, is the rigid tilt.
+    fb_px : float, optional
+        ("tilt" only) leave out pixels whose forward-backward DIS flow error exceeds this
+        (px; Kalal et al. 2010). A candidate; None, the default, keeps every pixel.
     """
 
     def __init__(self, method: str = "dis", top: float = 0.65, bottom: float = 0.05,
                  inner: float = 0.06, outer: float = 0.45, max_side: int = 640,
                  min_hip_width_px: float = 12.0, hand_radius: float = 0.3,
                  min_kept: float = 0.25, fit: str | None = None,
-                 tilt_height: float | None = None) -> None:
+                 tilt_height: float | None = None, fb_px: float | None = None) -> None:
         if method not in METHODS:
             raise ValueError(f"method must be one of {METHODS}")
         fit = fit or ("tilt" if method == "dis" else "regions")
         if fit not in ("regions", "tilt") or (fit == "tilt" and method != "dis"):
             raise ValueError('fit must be "regions", or "tilt" with method "dis"')
         self.fit = fit
-        self.tilt_height = tilt_height
+        self.tilt_height, self.fb_px = tilt_height, fb_px
         self.method, self.top, self.bottom = method, top, bottom
         self.inner, self.outer = inner, outer
         self.max_side, self.min_hip_width_px = max_side, min_hip_width_px
@@ -208,7 +215,8 @@ class PelvisRegionTracker:
             if self.tilt_height is not None:
                 at_y = 0.5 * (pts[HIP["right"], 1] + pts[HIP["left"], 1]) - y0 \
                     - self.tilt_height * w
-            return _dis_tilt(c0, c1, [m & free for m in masks], right_x, left_x, at_y=at_y)
+            return _dis_tilt(c0, c1, [m & free for m in masks], right_x, left_x, at_y=at_y,
+                             fb_px=self.fb_px)
         measure = _dis_dy if self.method == "dis" else _lk_dy
         dys = measure(c0, c1, [m & free for m in masks])
         if dys is None:
@@ -266,7 +274,7 @@ def _dis_dy(c0: np.ndarray, c1: np.ndarray, masks) -> tuple[float, float] | None
 
 def _dis_tilt(c0: np.ndarray, c1: np.ndarray, masks, right_x: float, left_x: float,
               iterations: int = 4, tukey_c: float = 4.685,
-              at_y: float | None = None) -> float | None:
+              at_y: float | None = None, fb_px: float | None = None) -> float | None:
     """Change of tilt (rad, + = right side lower) from a robust line fit of the vertical
     DIS flow against x over the regions' pixels (see ``fit="tilt"``)."""
     import cv2
@@ -278,6 +286,10 @@ def _dis_tilt(c0: np.ndarray, c1: np.ndarray, masks, right_x: float, left_x: flo
     m = masks[0] | masks[1]
     if min(mm.sum() for mm in masks) < 20:
         return None
+    if fb_px is not None:  # keep pixels the flow follows forwards and back (Kalal et al. 2010)
+        m = m & (_fb_error(c0, c1, flow) <= fb_px)
+        if m.sum() < 40:
+            return None
     yy, xx = np.nonzero(m)
     dy = flow[yy, xx, 1].astype(float)
     w0 = gy[yy, xx].astype(float) + 1e-6
@@ -299,6 +311,18 @@ def _dis_tilt(c0: np.ndarray, c1: np.ndarray, masks, right_x: float, left_x: flo
             return None
     slope = float(coef[1]) if right_x > left_x else -float(coef[1])
     return math.atan(slope)
+
+
+def _fb_error(c0: np.ndarray, c1: np.ndarray, flow: np.ndarray) -> np.ndarray:
+    """Forward-backward error (px) of ``flow`` (c0 -> c1) at each pixel of c0."""
+    import cv2
+
+    back = _DIS["dis"].calc(c1, c0, None)
+    h, w = c0.shape
+    gx, gy = np.meshgrid(np.arange(w, dtype=np.float32), np.arange(h, dtype=np.float32))
+    bx = cv2.remap(back[..., 0], gx + flow[..., 0], gy + flow[..., 1], cv2.INTER_LINEAR)
+    by = cv2.remap(back[..., 1], gx + flow[..., 0], gy + flow[..., 1], cv2.INTER_LINEAR)
+    return np.hypot(flow[..., 0] + bx, flow[..., 1] + by)
 
 
 def _lk_dy(c0: np.ndarray, c1: np.ndarray, masks) -> tuple[float, float] | None:
