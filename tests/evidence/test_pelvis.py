@@ -69,13 +69,18 @@ def _hips(angles) -> np.ndarray:
     return xy
 
 
-@pytest.mark.parametrize("method", ["dis", "lk", "dis_tilt"])
+KWARGS = {"dis": {"method": "dis"}, "lk": {"method": "lk"},
+          "dis_tilt": {"method": "dis", "fit": "tilt"},
+          "dis_tilt_fb": {"method": "dis", "fit": "tilt", "fb_px": 0.5}}
+
+
+@pytest.mark.parametrize("method", list(KWARGS))
 def test_a_turning_waist_gives_its_tilt_back(tmp_path, method):
     angles = 4.0 * np.sin(2 * np.pi * np.arange(40) / 20)
     path = tmp_path / "waist.mp4"
     _clip(path, angles)
     times = np.arange(len(angles)) / FPS
-    kw = {"method": "dis", "fit": "tilt"} if method == "dis_tilt" else {"method": method}
+    kw = KWARGS[method]
     m = PelvisRegionTracker(**kw, max_side=W).track(path, times, np.arange(len(angles)),
                                                     _hips(angles), (W, H))
     assert m.coverage > 0.9
