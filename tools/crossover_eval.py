@@ -10,11 +10,12 @@ cleaned as in the pipeline. Candidates:
 - ``seen length``: the reach (upper bound) with the forearm length seen in the clip only
   (``ForearmReach(forearm_per_leg=0)``);
 - ``forearm``: the method as shipped (seen length, at least the body's proportion):
-  a value where the wrist is seen at its innermost, bounds where it is hidden.
+  a value where the wrist is seen at its innermost, bounds where it is hidden (at
+  least: the elbow; at most: the forearm's length from the elbow, toward the midline).
 
 Per candidate: strides with a value, with bounds, neither; value errors (mean, max
 absolute; within 0.05 shoulder widths); whether each lower bound holds and how far it
-lies from the truth; the forearm's reach against the truth.
+lies from the truth; the same for the upper bound; the forearm's reach against the truth.
 Nothing here feeds back into the method: it only reports.
 """
 
@@ -50,7 +51,7 @@ def _strides(truth: dict) -> list:
 
 
 def _score(bf, series: dict, strides: list, reach) -> dict:
-    from gaitvision.kinematics.rear import arm_crossover, midline_offset
+    from gaitvision.kinematics.rear import arm_crossover, farthest_in, midline_offset
 
     series = dict(series)
     if reach is not None:
@@ -58,7 +59,10 @@ def _score(bf, series: dict, strides: list, reach) -> dict:
         for arm in ("left", "right"):
             series[f"wrist_offset_forearm_sw.{arm}"] = midline_offset(bf, ev.wrist_xy[arm], arm)
             series[f"elbow_offset_sw.{arm}"] = midline_offset(bf, bf.p[:, _elbow(arm)], arm)
-    out = {"strides": len(strides), "values": [], "least": [], "most": [], "none": 0}
+            e = np.where((bf.vis[:, _elbow(arm)] >= 0.5)[:, None], bf.p[:, _elbow(arm)], np.nan)
+            series[f"wrist_offset_most_sw.{arm}"] = farthest_in(bf, e, ev.length_px[arm], arm)
+    out = {"strides": len(strides), "values": [], "least": [], "most": [], "upper": [],
+           "none": 0}
     for s, true in strides:
         if reach is None:  # the keypoints alone, as a value
             sel = (bf.t >= s.stance.ic) & (bf.t <= s.end)
@@ -75,13 +79,15 @@ def _score(bf, series: dict, strides: list, reach) -> dict:
             out["least"].append(a.at_least - true)
             if np.isfinite(a.reach):
                 out["most"].append(a.reach - true)
+            if np.isfinite(a.at_most):
+                out["upper"].append(a.at_most - true)
         else:
             out["none"] += 1
     return out
 
 
 def _line(name: str, c: dict) -> str:
-    v, lo, hi = (np.asarray(c[k]) for k in ("values", "least", "most"))
+    v, lo, hi, up = (np.asarray(c[k]) for k in ("values", "least", "most", "upper"))
     text = f"  {name:12s} of {c['strides']} strides: values {v.size}"
     if v.size:
         text += (f" (err mean {v.mean():+.3f}, |err| max {np.abs(v).max():.3f}, within 0.05 "
@@ -92,6 +98,9 @@ def _line(name: str, c: dict) -> str:
         if hi.size:
             text += (f"; reach on {hi.size}: >= truth {int((hi >= -1e-9).sum())}, reach - truth "
                      f"{hi.mean():+.3f} mean, {hi.min():+.3f} min")
+        if up.size:
+            text += (f"; at most on {up.size}: holds {int((up >= -1e-9).sum())}, bound - truth "
+                     f"{up.mean():.3f} mean")
         text += ")"
     return text + f"; none {c['none']}"
 

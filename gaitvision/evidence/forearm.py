@@ -27,7 +27,9 @@ direction, which is the farthest it can reach:
    shorter in the image, and nothing in a rear image tells the two apart. Measured on
    rendered runners: +0.01 shoulder widths on a body whose forearm lies across the back,
    but +0.17 too far in on one whose forearm points forward at its innermost (true
-   -0.10). So the caller uses it as an upper bound, never as a value.
+   -0.10). So the caller uses it neither as a value nor as a bound; its bounds are the
+   elbow and one forearm length ``L`` in from it (``kinematics/rear.py``), the
+   farthest any wrist ``L`` from its elbow can be in the image.
 3. **No direction, no wrist**: where the model's hidden forearm is shorter than
    ``min_reach * L`` (it has put the wrist on or near the elbow: the forearm may point
    straight away from the camera), its direction is not trusted and no wrist is

@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from gaitvision.kinematics.analysis import MetricSummary, Quality, StrideRecord
-from gaitvision.kinematics.rear import TILT_DEG, arm_crossover
+from gaitvision.kinematics.rear import TILT_DEG, arm_crossover, tidy_crossover_bounds
 from gaitvision.kinematics.reference import (
     MIN_STRIDES,
     REAR_METRICS,
@@ -126,10 +126,13 @@ def note_hidden_wrists(bf, series: dict, seq: Sequence, q: Quality) -> None:
         return
     n = {f: sum(g == f for g, _ in bounded) for f in SIDES}
     least = [a.at_least for _, a in bounded]
+    upper = [a.at_most for _, a in bounded if np.isfinite(a.at_most)]
     most = [a.reach for _, a in bounded if np.isfinite(a.reach)]
-    reach = (f"; the forearm's full reach from the elbow gives {min(most):+.2f} to "
-             f"{max(most):+.2f} ({len(most)} strides), where the wrist would be if the "
-             "forearm lay across the back, too far in if it points forward") if most else ""
+    reach = (f", and at most {min(upper):+.2f} to {max(upper):+.2f} ({len(upper)} strides: "
+             "one forearm length in from the elbow)") if upper else ""
+    reach += (f"; the forearm's full reach along the pose model's direction gives "
+              f"{min(most):+.2f} to {max(most):+.2f}, where the wrist would be if the "
+              "forearm lay across the body, too far in if it points forward") if most else ""
     q.notes.append(f"arm crossover: in {len(bounded)} of {len(seq.strides)} strides (left arm "
                    f"{n['left']}, right arm {n['right']}) the wrist was hidden behind the "
                    "torso at its innermost point, so how far it crossed cannot be seen from "
@@ -155,6 +158,7 @@ def summaries(strides: list[StrideRecord], view: str, q: Quality, roll: float,
     if view != "side" and np.isfinite(roll):
         out["camera_roll_deg"] = summarize("camera_roll_deg", {"both": [roll]}, {})
     _flag_biased_contacts(out, q)
+    tidy_crossover_bounds(out)
     return out
 
 

@@ -230,27 +230,24 @@ def refine(t: np.ndarray, h: np.ndarray, window: tuple[int, int], params: Contac
     return ic, to, ic_ok, to_ok
 
 
-def line_edge(t, r, start, step, reach, params, span):
+def stance_exit(t: np.ndarray, r: np.ndarray, start: int, step: int, reach: int,
+                params: ContactParams) -> tuple[int, int] | None:
     """Walk from ``start`` outward (``step`` = -1 for IC, +1 for TO) to the stance edge.
 
-    The edge is the first sample whose normalised residual ``r`` exceeds 1 and stays
-    above it for ``persist_s`` (a lone noisy sample is not a lift-off). A line fitted to
-    ``r`` over the next ``span`` seconds outward is followed back to ``r = 0``: the instant the
-    foot's path meets the stance line. Returns (time, from_slope); from_slope is False
-    when the path gave no usable slope and the threshold crossing was used instead.
+    The edge is the first sample ``j`` whose normalised residual ``r`` exceeds 1 and
+    stays above it for ``persist_s`` (a lone noisy sample is not a lift-off). Returns
+    ``(last_in, j)``, ``last_in`` the last sample at or under 1 before it; None when
+    the foot is not seen where it lands or leaves, or no edge lies within ``reach``.
     """
     n = len(r)
     dt = float(np.median(np.diff(t)))
     m = max(1, int(round(params.persist_s / dt)))
-    q = max(2, int(round(span / dt)) + 1)
     last_in = start
     j = start
     for _ in range(reach):
         j += step
-        if j < 0 or j >= n:
-            return None, False
-        if not np.isfinite(r[j]):
-            return None, False  # the foot is not seen where it lands or leaves: unknown
+        if j < 0 or j >= n or not np.isfinite(r[j]):
+            return None  # the foot is not seen where it lands or leaves: unknown
         if r[j] <= 1.0:
             last_in = j
             continue
@@ -258,22 +255,38 @@ def line_edge(t, r, start, step, reach, params, span):
         out = out[(out >= 0) & (out < n)]
         if np.any(r[out][np.isfinite(r[out])] <= 1.0):
             continue  # a noisy sample inside the stance
-        idx = np.arange(j, j + step * q, step)
-        idx = idx[(idx >= 0) & (idx < n)]
-        idx = idx[np.isfinite(r[idx])]
-        if len(idx) >= 2:
-            slope, icpt = np.polyfit(t[idx] - t[j], r[idx], 1)
-            if slope * step > 0:
-                te = t[j] - icpt / slope
-                lim = max(2 * dt, span)
-                lo, hi = sorted((t[j], t[j] - step * lim))
-                return float(np.clip(te, lo, hi)), True
-        ri, rj = r[last_in], r[j]
-        f = (1.0 - ri) / (rj - ri) if rj != ri else 0.5
-        return float(t[last_in] + f * (t[j] - t[last_in])), False
-    return None, False
+        return last_in, j
+    return None
 
 
+def line_edge(t, r, start, step, reach, params, span):
+    """The stance edge found by :func:`stance_exit`, timed on a line.
+
+    A line fitted to ``r`` over ``span`` seconds outward from the first sample outside
+    is followed back to ``r = 0``: the instant the foot's path meets the stance line.
+    Returns (time, from_slope); from_slope is False when the path gave no usable slope
+    and the threshold crossing was used instead.
+    """
+    found = stance_exit(t, r, start, step, reach, params)
+    if found is None:
+        return None, False
+    last_in, j = found
+    n = len(r)
+    dt = float(np.median(np.diff(t)))
+    q = max(2, int(round(span / dt)) + 1)
+    idx = np.arange(j, j + step * q, step)
+    idx = idx[(idx >= 0) & (idx < n)]
+    idx = idx[np.isfinite(r[idx])]
+    if len(idx) >= 2:
+        slope, icpt = np.polyfit(t[idx] - t[j], r[idx], 1)
+        if slope * step > 0:
+            te = t[j] - icpt / slope
+            lim = max(2 * dt, span)
+            lo, hi = sorted((t[j], t[j] - step * lim))
+            return float(np.clip(te, lo, hi)), True
+    ri, rj = r[last_in], r[j]
+    f = (1.0 - ri) / (rj - ri) if rj != ri else 0.5
+    return float(t[last_in] + f * (t[j] - t[last_in])), False
 
 
 def detect_contacts(t: np.ndarray, p: np.ndarray, vis: np.ndarray, foot: str,

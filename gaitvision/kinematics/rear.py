@@ -65,10 +65,11 @@ def stride_metrics(bf: BodyFrame, series: dict[str, np.ndarray], s: Stride) -> d
     """Every rear-view metric of one stride (keyed by its foot, which is also the arm).
 
     Arm crossover is a value (``arm_crossover_shoulder_widths``) only where the wrist was
-    seen at its innermost point; where it was hidden, the stride gives a lower bound
-    (``arm_crossover_at_least_shoulder_widths``) and the forearm's reach
-    (``arm_crossover_reach_shoulder_widths``, an estimate with a stated assumption, not a
-    bound); see :func:`arm_crossover`.
+    seen at its innermost point; every stride with a value or a bound also gives the range
+    its crossover lies in (``arm_crossover_at_least_shoulder_widths`` /
+    ``..._at_most_...``: both the value where it is seen), and hidden wrists the forearm's
+    reach (``arm_crossover_reach_shoulder_widths``, an estimate with a stated assumption,
+    not a bound); see :func:`arm_crossover`.
     """
     t, f = bf.t, s.foot
     ic, to = s.stance.ic, s.stance.to
@@ -77,7 +78,8 @@ def stride_metrics(bf: BodyFrame, series: dict[str, np.ndarray], s: Stride) -> d
     out["pelvic_drop_peak_deg"] = peak(t, drop, ic, to)
     arm = arm_crossover(bf, series, s)
     out["arm_crossover_shoulder_widths"] = arm.value
-    out["arm_crossover_at_least_shoulder_widths"] = arm.at_least
+    out["arm_crossover_at_least_shoulder_widths"] = arm.lower
+    out["arm_crossover_at_most_shoulder_widths"] = arm.upper
     out["arm_crossover_reach_shoulder_widths"] = arm.reach
     out["arm_crossover_strides_pct"] = arm.crossed_pct
     out["step_width_leg_lengths"] = at(t, series[f"foot_offset_ll.{f}"], ic)
@@ -86,16 +88,28 @@ def stride_metrics(bf: BodyFrame, series: dict[str, np.ndarray], s: Stride) -> d
 
 @dataclass
 class ArmCrossover:
-    """One stride's arm crossover (shoulder widths): a value, or a bound, or nothing.
+    """One stride's arm crossover (shoulder widths): a value, or bounds, or nothing.
 
-    ``source`` is "seen" (``value`` set), "bounds" (``at_least`` set, and ``reach``
+    ``source`` is "seen" (``value`` set), "bounds" (``at_least`` set; ``at_most`` where
+    every hidden wrist's elbow was seen and the forearm's length is known; ``reach``
     where every hidden wrist could be placed) or "none".
     """
 
     value: float = float("nan")
     at_least: float = float("nan")
+    at_most: float = float("nan")
     reach: float = float("nan")
     source: str = "none"
+
+    @property
+    def lower(self) -> float:
+        """The crossover is at least this: the value where seen, else ``at_least``."""
+        return self.value if np.isfinite(self.value) else self.at_least
+
+    @property
+    def upper(self) -> float:
+        """The crossover is at most this: the value where seen, else ``at_most``."""
+        return self.value if np.isfinite(self.value) else self.at_most
 
     @property
     def crossed_pct(self) -> float:
@@ -104,6 +118,8 @@ class ArmCrossover:
             return 100.0 * (self.value > 0)
         if self.at_least > 0:
             return 100.0
+        if self.at_most <= 0:
+            return 0.0
         return float("nan")
 
 
@@ -111,53 +127,134 @@ def arm_crossover(bf: BodyFrame, series: dict[str, np.ndarray], s: Stride) -> Ar
     """The stride's arm at its innermost (IC to the next IC of the arm's foot).
 
     A seen wrist gives its position past the midline. A hidden wrist (from behind: in
-    front of the torso) is at least about as far in as its seen elbow; the forearm's
-    reach from the elbow along the pose model's direction
-    (:class:`gaitvision.evidence.forearm.ForearmReach`, series
-    ``wrist_offset_forearm_sw``; unknown where that direction is not trusted) is where
-    it would be if the forearm lay across the back. The stride has a value when the
-    innermost seen wrist is farther in than every hidden wrist's reach; otherwise
-    ``at_least`` (the innermost seen wrist or hidden wrist's elbow) and ``reach`` (the
-    innermost seen wrist or reach; NaN when some hidden wrist's reach is unknown). The
-    reach is neither a value nor a bound: on rendered runners whose forearm lies across
-    the back it was within 0.05 of the truth but below it on 40 % of strides, and where
-    the forearm points forward it put the wrist 0.13-0.17 too far in, past the midline
-    of runners who do not cross (``docs/pelvis-arms-front.md``).
+    front of the torso) is bounded by its seen elbow and the forearm's length ``L``
+    (:class:`gaitvision.evidence.forearm.ForearmReach`): at least about as far in as the
+    elbow, and at most ``L`` from it in the image (foreshortening only shortens), i.e.
+    no farther in than the elbow moved ``L`` toward the midline (series
+    ``wrist_offset_most_sw``). The forearm's reach from the elbow along the pose model's
+    direction (series ``wrist_offset_forearm_sw``; unknown where that direction is not
+    trusted) is where the wrist would be if the forearm lay in the image plane. The
+    stride has a value when the innermost seen wrist is farther in than every hidden
+    wrist can be (its upper bound); otherwise
+    ``at_least`` (the innermost seen wrist or hidden wrist's elbow), ``at_most`` (the
+    innermost seen wrist or hidden wrist's farthest point; NaN where a hidden wrist's
+    elbow is unseen or ``L`` unknown) and ``reach``. The reach is neither a value nor a
+    bound: on rendered runners whose forearm crosses the body in the image plane it was
+    within 0.05 of the truth but below it on 40 % of strides, and where the forearm
+    points forward it put the wrist 0.13-0.17 too far in, past the midline of runners
+    who do not cross (``docs/pelvis-arms-front.md``).
     """
     arm = s.foot
     sel = (bf.t >= s.stance.ic) & (bf.t <= s.end)
     kp = series[f"wrist_offset_sw.{arm}"]
     reach = forearm_offsets(bf, series)[arm]
+    most = series[f"wrist_offset_most_sw.{arm}"]
     elbow = series[f"elbow_offset_sw.{arm}"]
     seen = sel & (bf.vis[:, WRIST[arm]] >= SEEN) & np.isfinite(kp)
     hidden = sel & ~seen
     best_seen = float(np.max(kp[seen])) if seen.any() else -np.inf
     if not hidden.any():
         return ArmCrossover(value=best_seen, source="seen") if seen.any() else ArmCrossover()
-    unknown = bool((~np.isfinite(reach[hidden])).any())
-    most = max(best_seen, float(np.nanmax(reach[hidden])) if not unknown else np.inf)
-    if seen.any() and most <= best_seen:  # no hidden wrist can be farther in
+    upper = _innermost(best_seen, most[hidden])
+    far = _innermost(best_seen, reach[hidden])
+    if seen.any() and upper <= best_seen:  # no hidden wrist can be farther in
         return ArmCrossover(value=best_seen, source="seen")
     elbows = elbow[hidden & (bf.vis[:, ELBOW[arm]] >= SEEN)]
     least = max(best_seen, float(np.nanmax(elbows)) if np.isfinite(elbows).any() else -np.inf)
     if not np.isfinite(least):
         return ArmCrossover()
-    return ArmCrossover(at_least=least, reach=most if np.isfinite(most) else float("nan"),
-                        source="bounds")
+    return ArmCrossover(at_least=least, at_most=upper if np.isfinite(upper) else float("nan"),
+                        reach=far if np.isfinite(far) else float("nan"), source="bounds")
+
+
+#: Per-stride arm crossover bounds, summarised beside the value only where they add to it.
+CROSSOVER_BOUNDS = ("arm_crossover_at_least_shoulder_widths",
+                    "arm_crossover_at_most_shoulder_widths")
+
+
+def tidy_crossover_bounds(summary: dict) -> None:
+    """The arm crossover bounds' summaries, as a coach should read them (in place).
+
+    Where every stride had a value (the wrist seen at its innermost, as from the front)
+    they would repeat it, and are removed. Otherwise a bound has no left-right asymmetry
+    (the difference of two bounds says nothing about the arms), and one finding gives
+    the range (on the upper bound's summary; the lower bound's finding is left empty so
+    that the two do not fill the report's findings)."""
+    value = summary.get("arm_crossover_shoulder_widths")
+    for name in CROSSOVER_BOUNDS:
+        bound = summary.get(name)
+        if bound is not None and value is not None and all(
+                _same_stats(getattr(bound, side), getattr(value, side))
+                for side in ("left", "right", "both")):
+            del summary[name]
+    least, most = (summary.get(n) for n in CROSSOVER_BOUNDS)
+    for bound in (least, most):
+        if bound is not None:
+            bound.asymmetry = None
+    if least is not None:
+        least.finding = ""
+        if most is not None:  # keep what the finding says first (e.g. too few strides)
+            own = (most.finding or "").find(most.label or "\0")
+            most.finding = (most.finding[:own] if own > 0 else "") + _range_finding(least, most)
+
+
+def _range_finding(least, most) -> str:
+    def mean(st):
+        return f"{st.mean:+.2f}" if st is not None and np.isfinite(st.mean) else "?"
+
+    sides = ", ".join(f"{side} {mean(getattr(least, side))} to {mean(getattr(most, side))}"
+                      for side in ("left", "right")
+                      if getattr(least, side) is not None or getattr(most, side) is not None)
+    return (f"Arm crossover between {mean(least.both)} and {mean(most.both)} shoulder widths "
+            f"past the midline ({sides}): the wrist was hidden behind the torso at its "
+            "innermost point, so only this range can be seen from behind; film from the "
+            "front to measure it.")
+
+
+def _same_stats(a, b) -> bool:
+    if a is None or b is None:
+        return a is b
+    return a.n == b.n and np.isclose(a.mean, b.mean, equal_nan=True)
+
+
+def _innermost(best_seen: float, hidden: np.ndarray) -> float:
+    """Farthest in of the seen wrist and hidden wrists' positions: +inf where some hidden
+    wrist's position is unknown (NaN)."""
+    if (~np.isfinite(hidden)).any():
+        return np.inf
+    return max(best_seen, float(np.max(hidden)))
 
 
 def forearm_offsets(bf: BodyFrame, series: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     """Per arm, the crossover of the hidden wrist placed from the elbow and the forearm
     (NaN where the wrist is seen or cannot be placed); computed once and kept in
-    ``series`` as ``wrist_offset_forearm_sw`` (with ``elbow_offset_sw``, the elbow's)."""
+    ``series`` as ``wrist_offset_forearm_sw``, with ``elbow_offset_sw`` (the elbow's)
+    and ``wrist_offset_most_sw`` (the farthest in a wrist can be, ``L`` from the seen
+    elbow; NaN where the elbow is unseen)."""
     if "wrist_offset_forearm_sw.left" not in series:
         from gaitvision.evidence.forearm import ForearmReach
 
         ev = ForearmReach(seen=SEEN).estimate(bf.p, bf.vis, leg=1.0)  # bf is in leg lengths
         for arm in ("left", "right"):
+            e = bf.point(ELBOW[arm])
+            e = np.where((bf.vis[:, ELBOW[arm]] >= SEEN)[:, None], e, np.nan)
             series[f"wrist_offset_forearm_sw.{arm}"] = midline_offset(bf, ev.wrist_xy[arm], arm)
             series[f"elbow_offset_sw.{arm}"] = midline_offset(bf, bf.point(ELBOW[arm]), arm)
+            series[f"wrist_offset_most_sw.{arm}"] = farthest_in(bf, e, ev.length_px[arm], arm)
     return {arm: series[f"wrist_offset_forearm_sw.{arm}"] for arm in ("left", "right")}
+
+
+def farthest_in(bf: BodyFrame, centre: np.ndarray, radius: float, arm: str,
+                n_dirs: int = 72) -> np.ndarray:
+    """Per frame, the largest midline offset (shoulder widths) of a point within
+    ``radius`` of ``centre`` (T, 2, body frame): the farthest in a wrist ``radius`` from
+    its elbow can be in the image. NaN where ``centre`` or ``radius`` is unknown."""
+    if not np.isfinite(radius):
+        return np.full(len(centre), np.nan)
+    ang = np.linspace(0.0, 2 * np.pi, n_dirs, endpoint=False)
+    ring = [midline_offset(bf, centre + radius * np.array([np.cos(a), np.sin(a)]), arm)
+            for a in ang]
+    return np.max(ring, axis=0)
 
 
 def midline_offset(bf: BodyFrame, point: np.ndarray, arm: str) -> np.ndarray:

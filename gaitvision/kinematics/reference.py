@@ -233,6 +233,18 @@ _METRIC_LIST = (
        "no validated definition or norm; descriptive", f"{DOCS} (Rear view)",
        gate=(-1.5, 1.5), importance=12, charts={"trend": 0, "left_right": 9},
        keyframe=_kf("rear", "TO", "arm crossover"), views=REAR),
+    _d("arm_crossover_at_least_shoulder_widths", "Arm crossover, at least", "shoulder widths",
+       "lower bound of the arm crossover per stride: the value where the wrist is seen at its "
+       "innermost point; where it is hidden behind the torso (from behind), as far in as "
+       "its elbow; keyed by arm", None,
+       "no validated definition or norm; descriptive", f"{DOCS} (Rear view)",
+       gate=(-1.5, 1.5), views=REAR),
+    _d("arm_crossover_at_most_shoulder_widths", "Arm crossover, at most", "shoulder widths",
+       "upper bound of the arm crossover per stride: the value where the wrist is seen at its "
+       "innermost point; where it is hidden, no farther in than one forearm length from its "
+       "elbow (a forearm's image is never longer than the forearm); keyed by arm", None,
+       "no validated definition or norm; descriptive", f"{DOCS} (Rear view)",
+       gate=(-1.5, 1.5), views=REAR),
     _d("arm_crossover_strides_pct", "Strides with arm crossover", "%",
        "share of strides in which the wrist crosses the midline; keyed by arm", None,
        "no validated definition or norm; descriptive", f"{DOCS} (Rear view)", views=REAR),

@@ -86,6 +86,18 @@ def _stat_text(st, unit: str | None = None) -> str:
     return text
 
 
+#: Summaries that are bounds, not values (arm crossover from behind, wrist hidden): the
+#: words their cells start with.
+BOUND_WORDS = {"arm_crossover_at_least_shoulder_widths": "at least ",
+               "arm_crossover_at_most_shoulder_widths": "at most "}
+
+
+def _cell_text(m: MetricSummary, st) -> str:
+    """A side's stats; a bound's read "at least 0.12" / "at most 0.31"."""
+    text = _stat_text(st, m.unit)
+    return BOUND_WORDS.get(m.name, "") + text if st is not None else text
+
+
 def _range_text(m: MetricSummary) -> str:
     r = m.reference.range if m.reference else None
     if r is None:
@@ -165,9 +177,9 @@ def summary_table(a: GaitAnalysis, st, width: float) -> Table:
         m = a.summary[name]
         u = style.unit_text(m.unit)
         lab = f"<b>{esc(_label(m))}</b>" + (f" ({esc(u)})" if u else "")
-        rows.append([Paragraph(lab, st["cell"]), Paragraph(_stat_text(m.left, m.unit), st["cell"]),
-                     Paragraph(_stat_text(m.right, m.unit), st["cell"]),
-                     Paragraph(_stat_text(m.both, m.unit), st["cell"]),
+        rows.append([Paragraph(lab, st["cell"]), Paragraph(_cell_text(m, m.left), st["cell"]),
+                     Paragraph(_cell_text(m, m.right), st["cell"]),
+                     Paragraph(_cell_text(m, m.both), st["cell"]),
                      Paragraph(esc(_range_text(m)), st["cell"]), _flag_cell(m, st)])
     cw = [0.33, 0.125, 0.125, 0.125, 0.175, 0.12]
     t = Table(rows, colWidths=[c * width for c in cw], repeatRows=1, hAlign="LEFT")

@@ -187,6 +187,12 @@ StillsWriter = Callable[[Annotator, list[KeyFrameShot]], list[Path]]
 #: that is also drawn and encoded (720p: 3 of 23 ms).
 SKIP_COST = 0.15
 
+#: A key-frame still (drawn at full size, PNG-encoded) costs about this many frames of
+#: the video pass (93 ms against 16 ms a frame, 720p); a loop frame (a crop) about this
+#: fraction of one.
+STILL_WORK = 6.0
+LOOP_FRAME_WORK = 0.6
+
 #: Segments shorter than this many frames are not worth a process (fork, seek).
 MIN_SEGMENT_FRAMES = 60
 
@@ -224,24 +230,31 @@ class SegmentOutput:
 
 
 def plan_segments(times: np.ndarray, keyframes: np.ndarray, n: int,
-                  keep_whole: list[tuple[float, float]]) -> list[tuple[float | None,
-                                                                     float | None]]:
+                  keep_whole: list[tuple[float, float]],
+                  extra_work: list[tuple[float, float]] = ()) -> list[tuple[float | None,
+                                                                               float | None]]:
     """Where to cut the clip for ``n`` rendering processes: (start, end) source seconds.
 
     Cuts fall halfway between two frames, never inside a ``keep_whole`` span (a loop's
     stride is encoded by one process), and balance the work: a segment that starts
-    after a key frame also decodes the frames since it (:data:`SKIP_COST` each).
+    after a key frame also decodes the frames since it (:data:`SKIP_COST` each), and
+    ``extra_work`` (source second, work in frames) is done by the segment holding that
+    second (the loops' frames and the key-frame stills).
     """
     cuts: list[float] = []
     if n >= 2 and len(times) >= n * MIN_SEGMENT_FRAMES:
         idx = np.arange(MIN_SEGMENT_FRAMES, len(times) - MIN_SEGMENT_FRAMES + 1)
         mid = 0.5 * (times[idx - 1] + times[idx])
+        extra_t = np.array([t for t, _ in extra_work], float)
+        extra_w = np.array([w for _, w in extra_work], float)
+        before = idx + np.array([extra_w[extra_t < m].sum() for m in mid])
+        total = len(times) + extra_w.sum()
         last_key = keyframes[np.clip(np.searchsorted(keyframes, mid) - 1, 0, None)] \
             if len(keyframes) else np.zeros_like(mid)
         skipped = idx - np.searchsorted(times, last_key - 1e-9)
         free = ~np.any([(mid >= a) & (mid <= b) for a, b in keep_whole] or [mid < -1], axis=0)
         for k in range(1, n):
-            cost = np.abs(idx - len(times) * k / n) + SKIP_COST * skipped
+            cost = np.abs(before - total * k / n) + SKIP_COST * skipped
             cost[~free | (mid <= (cuts[-1] if cuts else -np.inf))] = np.inf
             if np.isfinite(cost).any():
                 cuts.append(float(mid[int(np.argmin(cost))]))
@@ -367,7 +380,11 @@ def render_videos(analysis: GaitAnalysis, track: PoseTrack, video_path, view_dir
     n = processes or (min(2, os.cpu_count() or 1) if can_fork() else 1)
     keep_whole = [(lp.stride.start_s * plan.time_scale - 0.5 / plan.fps,
                    lp.stride.end_s * plan.time_scale + 0.5 / plan.fps) for lp in plan.loops]
-    segments = plan_segments(plan.frame_times, read_keyframe_times(video_path), n, keep_whole)
+    extra = [(sh.time_s * plan.time_scale, STILL_WORK) for sh in plan.shots]
+    extra += [(lp.stride.start_s * plan.time_scale, LOOP_FRAME_WORK * len(lp.rows))
+              for lp in plan.loops]
+    segments = plan_segments(plan.frame_times, read_keyframe_times(video_path), n, keep_whole,
+                             extra)
     lo, hi = progress_span
     first_end = segments[0][1]
     n_first = max(1, int(np.count_nonzero(plan.frame_times < (first_end or np.inf))))

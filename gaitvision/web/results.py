@@ -57,6 +57,8 @@ METRIC_LABELS = {
     "vertical_oscillation_cm": "Vertical oscillation",
     "pelvic_drop_peak_deg": "Peak pelvic drop (by stance side)",
     "arm_crossover_shoulder_widths": "Arm crossover (by arm)",
+    "arm_crossover_at_least_shoulder_widths": "Arm crossover, at least (by arm)",
+    "arm_crossover_at_most_shoulder_widths": "Arm crossover, at most (by arm)",
     "arm_crossover_strides_pct": "Strides with arm crossover",
     "step_width_leg_lengths": "Step width",
     "camera_roll_deg": "Camera roll",
@@ -283,6 +285,19 @@ def _asymmetry_text(ms: MetricSummary) -> str:
     return text
 
 
+#: Summaries that are bounds, not values (arm crossover from behind, wrist hidden): the
+#: sign their means carry on the results page.
+BOUND_SIGNS = {"arm_crossover_at_least_shoulder_widths": "≥ ",
+               "arm_crossover_at_most_shoulder_widths": "≤ "}
+
+
+def _bound_stats(name: str, stats: dict | None) -> dict | None:
+    """A bound's mean reads "≥ 0.12" / "≤ 0.31"; other metrics' stats as they are."""
+    if stats is None or name not in BOUND_SIGNS:
+        return stats
+    return {**stats, "mean": BOUND_SIGNS[name] + stats["mean"]}
+
+
 def metric_row(ms: MetricSummary) -> MetricRow:
     """One table row of a typed summary; values as metrics.json holds them."""
     ref, source = fmt_reference(ms.reference, ms.unit)
@@ -290,8 +305,9 @@ def metric_row(ms: MetricSummary) -> MetricRow:
     label = ms.label or (METRICS[ms.name].label if ms.name in METRICS else ms.name)
     return MetricRow(
         name=ms.name, label=label, unit=unit_text(ms.unit),
-        left=fmt_stats(ms.left, ms.unit), right=fmt_stats(ms.right, ms.unit),
-        both=fmt_stats(ms.both, ms.unit),
+        left=_bound_stats(ms.name, fmt_stats(ms.left, ms.unit)),
+        right=_bound_stats(ms.name, fmt_stats(ms.right, ms.unit)),
+        both=_bound_stats(ms.name, fmt_stats(ms.both, ms.unit)),
         reference=ref, source=source, flag_class=cls, flag=text, finding=ms.finding,
         definition=ms.definition, side_flags={k: flag_class(v)[0] for k, v in ms.flags.items()},
         asymmetry=_asymmetry_text(ms), reliable=ms.flag != UNRELIABLE)

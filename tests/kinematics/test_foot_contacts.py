@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from gaitvision.kinematics.detectors import BeltContactDetector
-from gaitvision.kinematics.events import ContactParams, line_edge
+from gaitvision.kinematics.events import ContactParams, line_edge, stance_exit
 from gaitvision.kinematics.foot_contacts import DepartureContactDetector, departure_onset
 from gaitvision.kinematics.geometry import body_frame
 from tests.conftest import SAMPLE_VIDEOS
@@ -46,6 +46,26 @@ def test_a_line_times_an_accelerating_departure_late_and_the_detector_does_not()
     fit_t, ok = DepartureContactDetector().edge(t, norm, start, 1, 30, params, 0.03)
     assert ok and abs(fit_t - t0) < 0.001
     assert line_t - t0 > 0.5 / FPS
+
+
+def test_one_stance_exit_walk_for_both_edge_timings():
+    """Both timings start from :func:`stance_exit`: a lone sample above the threshold is
+    stance noise, the edge is the first sample that stays outside, and a foot unseen
+    where it leaves gives no edge (for the line and the departure fit alike)."""
+    t = np.arange(40) / FPS
+    r = np.zeros(40)
+    r[12] = 3.0                      # one noisy frame inside the stance
+    r[20:] = np.arange(1, 21) * 1.5  # the toe leaves between frames 19 and 20
+    params = ContactParams()
+    assert stance_exit(t, r, 5, 1, 30, params) == (19, 20)
+    assert stance_exit(t, r[::-1], 34, -1, 30, params) == (20, 19)
+    unseen = r.copy()
+    unseen[20] = np.nan
+    assert stance_exit(t, unseen, 5, 1, 30, params) is None
+    assert line_edge(t, unseen, 5, 1, 30, params, 0.03) == (None, False)
+    assert DepartureContactDetector().edge(t, unseen, 5, 1, 30, params, 0.03) == (None, False)
+    line_t, from_slope = line_edge(t, r, 5, 1, 30, params, 0.03)
+    assert from_slope and t[19] <= line_t <= t[20]
 
 
 def _sample_exact_frame():

@@ -39,6 +39,16 @@ def test_cut_is_between_frames_balanced_and_outside_loops():
     assert not loop[0] <= cut <= loop[1]
 
 
+def test_extra_work_moves_the_cut_toward_it():
+    """Stills and loop frames early in the clip give the first segment fewer frames."""
+    times = np.arange(600) / 30  # key frame only at 0: no pull toward a key frame
+    (_, even), _ = plan_segments(times, np.array([0.0]), 2, [])
+    (_, cut), _ = plan_segments(times, np.array([0.0]), 2, [], [(2.0, 60.0), (3.0, 40.0)])
+    assert even == pytest.approx(10.0, abs=0.05)
+    # 700 frames of work, 100 of them before 3 s: the cut at 350 - 100 = 250 frames
+    assert cut == pytest.approx(250 / 30 - 0.5 / 30, abs=1e-6)
+
+
 def test_three_segments_in_order():
     segs = plan_segments(np.arange(900) / 30, np.array([0.0]), 3, [])
     cuts = [b for _, b in segs[:-1]]
