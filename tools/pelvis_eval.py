@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from gaitvision.evidence.pelvis import PelvisRegionTracker, fuse
+from gaitvision.evidence.pelvis import PelvisRegionTracker, StridePeriodicFit, fuse, fuse_periodic
 from gaitvision.landmarks import HIP
 
 #: Candidate name -> PelvisRegionTracker parameters. "psis": regions centred on the
@@ -37,6 +37,28 @@ CANDIDATES = {
     "lk_psis": {"method": "lk", "inner": 0.13, "outer": 0.43, "bottom": 0.43, "top": 0.73},
     "dis_tilt_psis": {"method": "dis", "fit": "tilt", "inner": 0.13, "outer": 0.43,
                       "bottom": 0.43, "top": 0.73},
+    "dis_tilt_hi": {"method": "dis", "fit": "tilt", "bottom": 0.2, "top": 0.8},
+    "dis_tilt_lo": {"method": "dis", "fit": "tilt", "bottom": 0.0, "top": 0.45},
+    "dis_tilt_fb": {"method": "dis", "fit": "tilt", "fb_px": 0.5},
+    "dis_tilt_med": {"method": "dis", "fit": "tilt", "outer": 0.3},
+    "dis_tilt_hand5": {"method": "dis", "fit": "tilt", "hand_radius": 0.5},
+    "dis_tilt_at_psis": {"method": "dis", "fit": "tilt", "bottom": 0.05, "top": 0.8,
+                         "tilt_height": 0.58},
+}
+#: Candidates fused by the stride-periodic model (StridePeriodicFit) instead of the
+#: one-stride high-pass: name -> (base candidate, StridePeriodicFit parameters).
+PERIODIC = {
+    "dis_tilt_h2": ("dis_tilt", {"harmonics": 2}),
+    "dis_tilt_h4": ("dis_tilt", {"harmonics": 4}),
+    "dis_tilt_h6": ("dis_tilt", {"harmonics": 6}),
+    "dis_h4": ("dis", {"harmonics": 4}),
+    "dis_tilt_hi_h4": ("dis_tilt_hi", {"harmonics": 4}),
+    "dis_tilt_hand5_h4": ("dis_tilt_hand5", {"harmonics": 4}),
+    "dis_tilt_med_h4": ("dis_tilt_med", {"harmonics": 4}),
+    "dis_tilt_fb_h4": ("dis_tilt_fb", {"harmonics": 4}),
+    "dis_tilt_lo_h4": ("dis_tilt_lo", {"harmonics": 4}),
+    "dis_tilt_at_psis_h4": ("dis_tilt_at_psis", {"harmonics": 4}),
+    "lk_h4": ("lk", {"harmonics": 4}),
 }
 METHODS = ("dis", "lk", "ecc")
 
@@ -86,10 +108,22 @@ def evaluate(path: Path, methods=METHODS) -> dict:
     kp = keypoint_obliquity(track.xy)
     stride_s = truth["summary"]["stride_time_s"]
     cands = {"keypoints": kp}
+    quality = {}
+    motions = {}
     for m in methods:
-        motion = PelvisRegionTracker(**CANDIDATES[m]).track(path, t, track.frame_index,
-                                                             track.xy, track.frame_size)
-        cands[m] = fuse(kp, motion.motion_deg, t, stride_s)
+        base, fit_kw = PERIODIC.get(m, (m, None))
+        if base not in motions:
+            motions[base] = PelvisRegionTracker(**CANDIDATES[base]).track(
+                path, t, track.frame_index, track.xy, track.frame_size)
+        motion = motions[base]
+        if fit_kw is None:
+            cands[m] = fuse(kp, motion.motion_deg, t, stride_s)
+            continue
+        per = StridePeriodicFit(**fit_kw).fit(t, motion, stride_s)
+        quality[m] = {"p_value": per.p_value, "explained": per.explained,
+                      "coverage": per.coverage, "supported": per.supported}
+        # As the pipeline: no stride-locked image motion -> the keypoints alone.
+        cands[m] = fuse_periodic(kp, per, t, stride_s) if per.supported else kp
     # truth per-stance drops (visible and bone) from the truth file
     roll = truth["camera"].get("roll_deg", 0.0)
     res = {"clip": str(path), "landmark": lm, "waistband": band, "kind": kind,
@@ -97,7 +131,7 @@ def evaluate(path: Path, methods=METHODS) -> dict:
                                                    if r["side"] == s])) for s in ("left", "right")}
                           for name in truths},
            "gain_skin_vs_bone": {name: vp["gain_vs_bone"][name]["image"] for name in (lm, band)},
-           "candidates": {}}
+           "quality": quality, "candidates": {}}
     for name, series in cands.items():
         # Drops are levelled with the true roll here (front: the left side rises with
         # the roll, from behind it sinks): scoring the pelvis, not the roll estimate.
@@ -125,7 +159,11 @@ def main(argv=None) -> int:
                 f"{k} {g['slope']:.2f} (r {g['r']:.2f})" for k, g in r["gain_skin_vs_bone"].items()))
         for name, c in r["candidates"].items():
             fits = "  ".join(f"vs {k}: slope {a:.2f} r {b:.2f}" for k, (a, b) in c["fit"].items())
-            print(f"  {name:10s} L {c['drop']['left']:6.2f} R {c['drop']['right']:6.2f}  {fits}")
+            q = r["quality"].get(name)
+            qs = (f"  [p {q['p_value']:.1e}, explained {q['explained']:.2f}, "
+                  f"steps measured {q['coverage']:.2f}"
+                  f"{'' if q['supported'] else ', NOT SUPPORTED: keypoints'}]" if q else "")
+            print(f"  {name:11s} L {c['drop']['left']:6.2f} R {c['drop']['right']:6.2f}  {fits}{qs}")
         sys.stdout.flush()
     if args.json:
         args.json.write_text(json.dumps(results, indent=1))

@@ -16,7 +16,8 @@ def summarise(results: list[dict], view: str) -> list[str]:
     if not rows:
         return []
     lines = [f" {view} ({len(rows)} clips)"]
-    for name in rows[0]["candidates"]:
+    common = [n for n in rows[0]["candidates"] if all(n in r["candidates"] for r in rows)]
+    for name in common:  # the candidates every clip of the file was scored with
         for target in ("landmark", "waistband", "bone"):
             m, t, rs, slopes = [], [], [], []
             for r in rows:
@@ -31,10 +32,15 @@ def summarise(results: list[dict], view: str) -> list[str]:
             m, t = np.array(m), np.array(t)
             err = np.abs(m - t)
             across = float(np.polyfit(t, m, 1)[0]) if np.ptp(t) > 0 else float("nan")
+            used = [r.get("quality", {}).get(name, {}).get("supported", True) for r in rows]
+            r_img = [x for x, u in zip(rs, used, strict=True) if u]
+            img = (f"; image used in {sum(used)}/{len(used)} clips, r median there "
+                   f"{np.median(r_img):.2f}" if name != "keypoints" and r_img else "")
             lines.append(f"  {name:9s} vs {target:9s}: |drop err| mean {err.mean():.2f} max "
                          f"{err.max():.2f} deg, within 1.5 deg {int((err <= 1.5).sum())}/{err.size};"
                          f" slope across clips {across:.2f}; over frames slope median "
-                         f"{np.median(slopes):.2f}, r median {np.median(rs):.2f} (min {min(rs):.2f})")
+                         f"{np.median(slopes):.2f}, r median {np.median(rs):.2f} (min {min(rs):.2f})"
+                         f"{img}")
     return lines
 
 

@@ -7,8 +7,10 @@ Runs :class:`gaitvision.evidence.pelvis.PelvisRegionTracker` on a clip's own pos
 the two hips overlap, so it should refuse most of them), and the stride-locked part of
 the measured obliquity motion: the motion high-passed over one stride, averaged over
 the strides at the same phase (from the pipeline's own ICs of the left foot), its
-peak-to-peak, beside the frame-to-frame scatter. A side view has no frontal-plane tilt
-to see: a stride-locked curve there would be invented.
+peak-to-peak, beside the frame-to-frame scatter, and the stride-periodic fit's gate
+(:class:`~gaitvision.evidence.pelvis.StridePeriodicFit`: F-test p-value, whether the
+image would be used). A side view has no frontal-plane tilt to see: a stride-locked
+curve there would be invented.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from gaitvision.evidence.pelvis import PelvisRegionTracker, moving_mean
+from gaitvision.evidence.pelvis import PelvisRegionTracker, StridePeriodicFit, moving_mean
 
 
 def check(path: Path) -> str:
@@ -53,8 +55,10 @@ def check(path: Path) -> str:
         np.add.at(bins, ph, hp[sel])
         np.add.at(counts, ph, 1)
     curve = bins / np.maximum(counts, 1)
+    per = StridePeriodicFit().fit(track.times, m, stride)
     return (out + f"; stride-locked obliquity motion peak-to-peak {np.ptp(curve):.2f} deg over "
-            f"{len(ics) - 1} strides (frame scatter SD {np.nanstd(hp):.2f} deg)")
+            f"{len(ics) - 1} strides (frame scatter SD {np.nanstd(hp):.2f} deg); periodic fit: "
+            f"F-test p {per.p_value:.2g}, image {'used' if per.supported else 'not used'}")
 
 
 def main(argv=None) -> int:

@@ -10,14 +10,17 @@ into the pelvis's change of tilt from frame to frame:
 
     d_obliquity = (dy_right - dy_left) / separation    (radians; image y down)
 
-Integrated over the clip this is the shape and amplitude of the obliquity; its slow
-part (drift of the integration, and the absolute level, which image motion cannot
-give) is taken from the keypoints instead: the result is the keypoints' obliquity
-low-passed over one stride plus the image motion high-passed over one stride. The
-camera roll is undone by the caller, as for the keypoint series.
+The frame-to-frame changes carry the shape and amplitude of the obliquity, not its
+absolute level (which image motion cannot give) nor anything slower than a stride: the
+pipeline fits harmonics of the stride frequency to them (:class:`StridePeriodicFit`,
+robust, tolerant of unmeasured steps, with an F-test that says whether the waist shows a
+stride rhythm at all) and adds the keypoints' level over one stride
+(:func:`fuse_periodic`); :func:`fuse` is the earlier plain version (integrated motion
+high-passed over one stride). The camera roll is undone by the caller, as for the
+keypoint series.
 
 Three ways to measure a region's vertical motion are implemented and compared on
-rendered runners (``tools/pelvis_eval.py``; the numbers are in the README):
+rendered runners (``tools/pelvis_eval.py``; numbers in ``docs/pelvis-arms-front.md``):
 
 - ``"dis"``: dense optical flow, OpenCV's DIS (Kroeger et al. 2016), the region's
   motion the median of the vertical flow weighted by the vertical image gradient
@@ -105,18 +108,27 @@ class PelvisRegionTracker:
         regions' pixels together, ``dy = a + b x``, weighted by the vertical image
         gradient and re-weighted with Tukey's biweight (Holland & Welsch 1977, IRLS):
         the slope ``b`` is the rigid tilt's change.
+    tilt_height : float, optional
+        ("tilt" only) fit a tilt that varies with height, ``dy = a + b x + c y + d x y``,
+        and read it this many hip widths above the hip line (0.58: the PSIS, Bell et al.
+        1990). A candidate (``tools/pelvis_eval.py``); None, the default, is the rigid tilt.
+    fb_px : float, optional
+        ("tilt" only) leave out pixels whose forward-backward DIS flow error exceeds this
+        (px; Kalal et al. 2010). A candidate; None, the default, keeps every pixel.
     """
 
     def __init__(self, method: str = "dis", top: float = 0.65, bottom: float = 0.05,
                  inner: float = 0.06, outer: float = 0.45, max_side: int = 640,
                  min_hip_width_px: float = 12.0, hand_radius: float = 0.3,
-                 min_kept: float = 0.25, fit: str | None = None) -> None:
+                 min_kept: float = 0.25, fit: str | None = None,
+                 tilt_height: float | None = None, fb_px: float | None = None) -> None:
         if method not in METHODS:
             raise ValueError(f"method must be one of {METHODS}")
         fit = fit or ("tilt" if method == "dis" else "regions")
         if fit not in ("regions", "tilt") or (fit == "tilt" and method != "dis"):
             raise ValueError('fit must be "regions", or "tilt" with method "dis"')
         self.fit = fit
+        self.tilt_height, self.fb_px = tilt_height, fb_px
         self.method, self.top, self.bottom = method, top, bottom
         self.inner, self.outer = inner, outer
         self.max_side, self.min_hip_width_px = max_side, min_hip_width_px
@@ -199,7 +211,12 @@ class PelvisRegionTracker:
         if self.fit == "tilt":
             right_x = pts[HIP["right"], 0] - x0
             left_x = pts[HIP["left"], 0] - x0
-            return _dis_tilt(c0, c1, [m & free for m in masks], right_x, left_x)
+            at_y = None
+            if self.tilt_height is not None:
+                at_y = 0.5 * (pts[HIP["right"], 1] + pts[HIP["left"], 1]) - y0 \
+                    - self.tilt_height * w
+            return _dis_tilt(c0, c1, [m & free for m in masks], right_x, left_x, at_y=at_y,
+                             fb_px=self.fb_px)
         measure = _dis_dy if self.method == "dis" else _lk_dy
         dys = measure(c0, c1, [m & free for m in masks])
         if dys is None:
@@ -256,7 +273,8 @@ def _dis_dy(c0: np.ndarray, c1: np.ndarray, masks) -> tuple[float, float] | None
 
 
 def _dis_tilt(c0: np.ndarray, c1: np.ndarray, masks, right_x: float, left_x: float,
-              iterations: int = 4, tukey_c: float = 4.685) -> float | None:
+              iterations: int = 4, tukey_c: float = 4.685,
+              at_y: float | None = None, fb_px: float | None = None) -> float | None:
     """Change of tilt (rad, + = right side lower) from a robust line fit of the vertical
     DIS flow against x over the regions' pixels (see ``fit="tilt"``)."""
     import cv2
@@ -268,16 +286,24 @@ def _dis_tilt(c0: np.ndarray, c1: np.ndarray, masks, right_x: float, left_x: flo
     m = masks[0] | masks[1]
     if min(mm.sum() for mm in masks) < 20:
         return None
+    if fb_px is not None:  # keep pixels the flow follows forwards and back (Kalal et al. 2010)
+        m = m & (_fb_error(c0, c1, flow) <= fb_px)
+        if m.sum() < 40:
+            return None
     yy, xx = np.nonzero(m)
     dy = flow[yy, xx, 1].astype(float)
     w0 = gy[yy, xx].astype(float) + 1e-6
     x = (xx - 0.5 * (right_x + left_x)).astype(float)
+    cols = [np.ones_like(x), x]
+    if at_y is not None:  # tilt varying with height: dy = a + b x + c y + d x y, at y = at_y
+        y = (yy - at_y).astype(float)
+        cols += [y, x * y]
+    design = np.stack(cols, axis=1)
     w = w0.copy()
     coef = None
     for _ in range(iterations):
-        a = np.stack([np.ones_like(x), x], axis=1) * np.sqrt(w)[:, None]
-        coef, *_ = np.linalg.lstsq(a, dy * np.sqrt(w), rcond=None)
-        r = dy - (coef[0] + coef[1] * x)
+        coef, *_ = np.linalg.lstsq(design * np.sqrt(w)[:, None], dy * np.sqrt(w), rcond=None)
+        r = dy - design @ coef
         scale = 1.4826 * np.median(np.abs(r)) + 1e-3
         u = r / (tukey_c * scale)
         w = w0 * np.where(np.abs(u) < 1, (1 - u ** 2) ** 2, 0.0)
@@ -285,6 +311,18 @@ def _dis_tilt(c0: np.ndarray, c1: np.ndarray, masks, right_x: float, left_x: flo
             return None
     slope = float(coef[1]) if right_x > left_x else -float(coef[1])
     return math.atan(slope)
+
+
+def _fb_error(c0: np.ndarray, c1: np.ndarray, flow: np.ndarray) -> np.ndarray:
+    """Forward-backward error (px) of ``flow`` (c0 -> c1) at each pixel of c0."""
+    import cv2
+
+    back = _DIS["dis"].calc(c1, c0, None)
+    h, w = c0.shape
+    gx, gy = np.meshgrid(np.arange(w, dtype=np.float32), np.arange(h, dtype=np.float32))
+    bx = cv2.remap(back[..., 0], gx + flow[..., 0], gy + flow[..., 1], cv2.INTER_LINEAR)
+    by = cv2.remap(back[..., 1], gx + flow[..., 0], gy + flow[..., 1], cv2.INTER_LINEAR)
+    return np.hypot(flow[..., 0] + bx, flow[..., 1] + by)
 
 
 def _lk_dy(c0: np.ndarray, c1: np.ndarray, masks) -> tuple[float, float] | None:
@@ -353,3 +391,151 @@ def fuse(keypoint_deg: np.ndarray, motion_deg: np.ndarray, times: np.ndarray,
     dt = float(np.median(np.diff(times))) if len(times) > 1 else 1.0
     n = max(3, int(round(stride_s / dt)))
     return moving_mean(keypoint_deg, n) + (motion_deg - moving_mean(motion_deg, n))
+
+
+# ------------------------------------------------------------- stride-periodic model
+@dataclass
+class PeriodicPelvis:
+    """The image motion's stride-periodic part and how well the image supports it.
+
+    Attributes
+    ----------
+    periodic_deg : ndarray (T,)
+        Obliquity about its local mean (deg): the harmonics of the stride frequency
+        fitted to the frame-to-frame motion in a window about each frame; NaN where a
+        window had too few measured steps.
+    p_value : float
+        F-test of the harmonics against no periodic motion over the whole clip (small:
+        the image shows stride-locked pelvic motion).
+    explained : float
+        Fraction of the measured steps' variance the clip-wide harmonics explain.
+    coverage : float
+        Fraction of frame steps measured.
+    supported : bool
+        Whether the image carries stride-locked motion (``p_value`` at most the fit's
+        ``max_p_value``): if not, the caller keeps the keypoints.
+    """
+
+    periodic_deg: np.ndarray
+    p_value: float
+    explained: float
+    coverage: float
+    supported: bool
+
+
+class StridePeriodicFit:
+    """Harmonics of the stride frequency fitted to the frame-to-frame image motion.
+
+    On a steady treadmill run the pelvis's obliquity repeats every stride, so it is a
+    sum of harmonics of the stride frequency (its drops on the left and right stances
+    give the first and second; Fourier series of gait curves: e.g. Skaug et al. 2000,
+    Lin & Kulic 2012). The model is fitted to the *increments* of the tracked motion,
+    not to their running sum, so an unmeasured step (hands over the waist, a frame the
+    flow could not follow) is left out instead of breaking the integration, and a bad
+    step is down-weighted (Tukey's biweight, IRLS; Holland & Welsch 1977) instead of
+    shifting everything after it. A linear term absorbs the integration's drift. The
+    fit is local (``window_strides`` strides about each frame), so stride-to-stride
+    differences remain.
+
+    Parameters
+    ----------
+    harmonics : int
+        Number of harmonics of the stride frequency.
+    window_strides : float
+        Width of the window about each frame, in strides.
+    max_p_value : float
+        Largest F-test p-value (harmonics vs none, clip-wide) at which the image motion
+        is taken as showing the pelvis; above it the caller keeps the keypoints.
+    tukey_c : float
+        Biweight tuning constant (in robust standard deviations of the residuals).
+    """
+
+    def __init__(self, harmonics: int = 4, window_strides: float = 3.0,
+                 max_p_value: float = 1e-3, tukey_c: float = 4.685) -> None:
+        self.harmonics, self.window_strides = int(harmonics), float(window_strides)
+        self.max_p_value, self.tukey_c = float(max_p_value), float(tukey_c)
+
+    def fit(self, times: np.ndarray, motion: PelvisMotion, stride_s: float) -> PeriodicPelvis:
+        """Periodic part of ``motion`` (see :class:`PeriodicPelvis`)."""
+        t = np.asarray(times, float)
+        steps = np.diff(np.asarray(motion.motion_deg, float))
+        ok = np.asarray(motion.step_ok[1:], bool) & np.isfinite(steps)
+        omega = 2 * np.pi / float(stride_s)
+        out = np.full(len(t), np.nan)
+        half = 0.5 * self.window_strides * stride_s
+        # Windows centred every 1/8 stride; each frame takes the nearest window's fit.
+        dt = float(np.median(np.diff(t))) if len(t) > 1 else stride_s
+        every = max(1, int(round(stride_s / dt / 8)))
+        for c in range(0, len(t), every):
+            tc = t[c]
+            sel = ok & (t[1:] >= tc - half) & (t[:-1] <= tc + half)
+            coef = self._robust(t[:-1][sel] - tc, t[1:][sel] - tc, steps[sel], omega)
+            if coef is None:
+                continue
+            lo, hi = max(0, c - every // 2), min(len(t), c - every // 2 + every)
+            out[lo:hi] = self._periodic(coef, t[lo:hi] - tc, omega)
+        p, explained = self._clip_test(t, steps, ok, omega)
+        return PeriodicPelvis(out, p, explained, motion.coverage,
+                              bool(np.isfinite(p) and p <= self.max_p_value))
+
+    def _periodic(self, coef: np.ndarray, dt: np.ndarray, omega: float) -> np.ndarray:
+        """The harmonics of ``coef`` at times ``dt`` from the window's centre."""
+        j = np.arange(1, self.harmonics + 1)[None, :]
+        ph = j * omega * np.asarray(dt, float)[:, None]
+        return np.cos(ph) @ coef[1::2] + np.sin(ph) @ coef[2::2]
+
+    def _design(self, t0: np.ndarray, t1: np.ndarray, omega: float) -> np.ndarray:
+        cols = [t1 - t0]
+        for j in range(1, self.harmonics + 1):
+            cols += [np.cos(j * omega * t1) - np.cos(j * omega * t0),
+                     np.sin(j * omega * t1) - np.sin(j * omega * t0)]
+        return np.stack(cols, axis=1)
+
+    def _robust(self, t0, t1, y, omega, iterations: int = 5) -> np.ndarray | None:
+        """Biweight least squares of the step model; coef = [drift, a1, b1, a2, ...]."""
+        a = self._design(t0, t1, omega)
+        if len(y) < 2 * a.shape[1]:
+            return None
+        w = np.ones(len(y))
+        coef = None
+        for _ in range(iterations):
+            sw = np.sqrt(w)
+            coef, *_ = np.linalg.lstsq(a * sw[:, None], y * sw, rcond=None)
+            r = y - a @ coef
+            scale = 1.4826 * np.median(np.abs(r)) + 1e-9
+            u = r / (self.tukey_c * scale)
+            w = np.where(np.abs(u) < 1, (1 - u ** 2) ** 2, 0.0)
+            if w.sum() < a.shape[1]:
+                return None
+        return coef
+
+    def _clip_test(self, t, steps, ok, omega) -> tuple[float, float]:
+        """F-test p-value and explained variance of the harmonics over the whole clip."""
+        from scipy.special import fdtrc  # F survival function (lighter than scipy.stats)
+
+        y = steps[ok]
+        a = self._design(t[:-1][ok] - t[0], t[1:][ok] - t[0], omega)
+        n, k = a.shape
+        if n <= k + 1:
+            return float("nan"), float("nan")
+        coef, *_ = np.linalg.lstsq(a, y, rcond=None)
+        rss1 = float(np.sum((y - a @ coef) ** 2))
+        c0, *_ = np.linalg.lstsq(a[:, :1], y, rcond=None)
+        rss0 = float(np.sum((y - a[:, :1] @ c0) ** 2))
+        if rss0 <= 1e-12 * n:  # nothing moved at all (a flat region gives zero flow)
+            return 1.0, 0.0
+        if rss1 <= 0:
+            return 0.0, 1.0
+        f = ((rss0 - rss1) / (k - 1)) / (rss1 / (n - k))
+        return float(fdtrc(k - 1, n - k, f)), float(1 - rss1 / max(rss0, 1e-12))
+
+
+def fuse_periodic(keypoint_deg: np.ndarray, periodic: PeriodicPelvis, times: np.ndarray,
+                  stride_s: float) -> np.ndarray:
+    """Obliquity = keypoints' level (mean over one stride) + the image's stride-periodic
+    part; the keypoints where the periodic part is missing."""
+    dt = float(np.median(np.diff(times))) if len(times) > 1 else 1.0
+    n = max(3, int(round(stride_s / dt)))
+    level = moving_mean(keypoint_deg, n)
+    p = periodic.periodic_deg
+    return np.where(np.isfinite(p), level + p, keypoint_deg)

@@ -289,40 +289,48 @@ REAR_CURVES = {"pelvic_obliquity_deg": "deg", "wrist_offset_sw": "shoulder width
 
 
 def image_pelvis(track, series: dict[str, np.ndarray], stride_s: float,
-                 tracker=None) -> str:
+                 tracker=None, periodic=None) -> str:
     """Pelvic obliquity from the image, anchored by the keypoints (in place).
 
     ``series["pelvic_obliquity_deg"]`` (hip keypoints, levelled) keeps its level over
     each stride, and takes its motion within the stride from the waist regions tracked
-    in the video (:mod:`gaitvision.evidence.pelvis`); the keypoints' own series stays as
-    ``pelvic_obliquity_keypoints_deg``. Where the video cannot be re-read, too few
-    frame steps are measured, or the clip is a front view, the keypoint series is kept.
-    Returns the quality note saying which was used.
+    in the video (:mod:`gaitvision.evidence.pelvis`): the stride-periodic part of their
+    frame-to-frame motion (:class:`~gaitvision.evidence.pelvis.StridePeriodicFit`). The
+    keypoints' own series stays as ``pelvic_obliquity_keypoints_deg``. Where the video
+    cannot be re-read, too few frame steps are measured, the waist shows no
+    stride-locked motion (nothing to track, e.g. shirt and shorts of one dark colour),
+    or the clip is a front view, the keypoint series is kept. Returns the quality note
+    saying which was used.
     """
-    from gaitvision.evidence.pelvis import PelvisRegionTracker, fuse
+    from gaitvision.evidence.pelvis import PelvisRegionTracker, StridePeriodicFit, fuse_periodic
 
     kp = series["pelvic_obliquity_deg"]
     series["pelvic_obliquity_keypoints_deg"] = kp.copy()
+    lower_bound = "they under-read the tilt: take pelvic drop as a lower bound"
     if track.view is not None and track.view.view == "front":
         # Measured on held-apart front renders (docs/pelvis-arms-front.md): the hands
-        # swinging across the waist spoil the waist's image motion (r 0.38 against the
-        # skin over the ASIS, errors up to 9 deg), worse than the keypoints alone.
+        # swinging across the waist spoil the waist's image motion, worse than the
+        # keypoints alone.
         return ("pelvic obliquity (front view): from the hip keypoints only; they under-read "
                 "the tilt (about half of it on rendered runners): take pelvic drop as a lower "
                 "bound")
     path = Path(track.video.path)
     if not np.isfinite(stride_s) or not path.exists():
         return ("pelvic obliquity: from the hip keypoints only (the video was not available "
-                "to measure the waist's motion); they under-read the tilt: take pelvic drop "
-                "as a lower bound")
+                f"to measure the waist's motion); {lower_bound}")
     tracker = tracker or PelvisRegionTracker()
     motion = tracker.track(path, track.times, track.frame_index, track.xy, track.frame_size)
     if motion.coverage < MIN_IMAGE_COVERAGE:
         return (f"pelvic obliquity: from the hip keypoints only (the waist's motion was "
-                f"measured in only {100 * motion.coverage:.0f} % of frames); they under-read "
-                "the tilt: take pelvic drop as a lower bound")
-    series["pelvic_obliquity_deg"] = fuse(kp, motion.motion_deg, track.times, stride_s)
+                f"measured in only {100 * motion.coverage:.0f} % of frames); {lower_bound}")
+    per = (periodic or StridePeriodicFit()).fit(track.times, motion, stride_s)
+    if not per.supported:
+        return ("pelvic obliquity: from the hip keypoints only (the waist's image motion has "
+                f"no stride rhythm, F-test p = {per.p_value:.2g}: too little texture to "
+                f"track, e.g. shirt and shorts of one colour); {lower_bound}")
+    series["pelvic_obliquity_deg"] = fuse_periodic(kp, per, track.times, stride_s)
     return ("pelvic obliquity: level from the hip keypoints, motion within each stride from "
             f"the waist's image motion ({tracker.method} optical flow either side of the "
-            f"midline, {100 * motion.coverage:.0f} % of frames); it follows the visible waist, "
-            "whose tilt a loose top or shorts can soften")
+            f"midline, {100 * motion.coverage:.0f} % of frames, stride harmonics explain "
+            f"{100 * per.explained:.0f} % of it); it follows the visible waist edge (the "
+            "top of the shorts), whose tilt a loose top can soften")

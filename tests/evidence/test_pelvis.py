@@ -9,7 +9,14 @@ import av
 import numpy as np
 import pytest
 
-from gaitvision.evidence.pelvis import PelvisRegionTracker, fuse, moving_mean
+from gaitvision.evidence.pelvis import (
+    PelvisMotion,
+    PelvisRegionTracker,
+    StridePeriodicFit,
+    fuse,
+    fuse_periodic,
+    moving_mean,
+)
 from gaitvision.landmarks import HIP, N_LANDMARKS
 
 W, H, FPS = 320, 240, 30
@@ -62,13 +69,18 @@ def _hips(angles) -> np.ndarray:
     return xy
 
 
-@pytest.mark.parametrize("method", ["dis", "lk", "dis_tilt"])
+KWARGS = {"dis": {"method": "dis"}, "lk": {"method": "lk"},
+          "dis_tilt": {"method": "dis", "fit": "tilt"},
+          "dis_tilt_fb": {"method": "dis", "fit": "tilt", "fb_px": 0.5}}
+
+
+@pytest.mark.parametrize("method", list(KWARGS))
 def test_a_turning_waist_gives_its_tilt_back(tmp_path, method):
     angles = 4.0 * np.sin(2 * np.pi * np.arange(40) / 20)
     path = tmp_path / "waist.mp4"
     _clip(path, angles)
     times = np.arange(len(angles)) / FPS
-    kw = {"method": "dis", "fit": "tilt"} if method == "dis_tilt" else {"method": method}
+    kw = KWARGS[method]
     m = PelvisRegionTracker(**kw, max_side=W).track(path, times, np.arange(len(angles)),
                                                     _hips(angles), (W, H))
     assert m.coverage > 0.9
@@ -110,3 +122,94 @@ def test_fuse_keeps_the_keypoint_level_and_the_image_shape():
 def test_the_tilt_fit_is_dis_only():
     with pytest.raises(ValueError):
         PelvisRegionTracker("lk", fit="tilt")
+
+
+def _motion(t, increments, ok) -> PelvisMotion:
+    """A tracked motion whose measured steps are ``increments`` (0 where not ``ok``)."""
+    steps = np.where(ok, increments, 0.0)
+    steps[0] = 0.0
+    return PelvisMotion(t, np.cumsum(steps), ok, "dis")
+
+
+def _stride_obliquity(t, stride):
+    """A running pelvis: drop on each stance, a little asymmetric (deg)."""
+    w = 2 * np.pi / stride
+    return 4.0 * np.sin(2 * w * t) + 1.0 * np.sin(w * t + 0.4) + 0.5 * np.cos(3 * w * t)
+
+
+def test_the_periodic_fit_recovers_the_stride_shape_through_gaps_outliers_and_drift():
+    rng = np.random.default_rng(5)
+    t = np.arange(300) / 60.0
+    stride = 0.72
+    truth = _stride_obliquity(t, stride)
+    inc = np.diff(truth, prepend=truth[0]) + 0.02 + rng.normal(0, 0.15, t.size)  # drift, noise
+    ok = rng.random(t.size) > 0.2                       # a fifth of the steps unmeasured
+    inc[rng.random(t.size) < 0.05] += 3.0               # and some wild ones (hands)
+    per = StridePeriodicFit().fit(t, _motion(t, inc, ok), stride)
+    assert per.supported and per.p_value < 1e-6
+    got, want = per.periodic_deg[30:-30], (truth - truth.mean())[30:-30]
+    assert np.corrcoef(got, want)[0, 1] > 0.97
+    assert float(np.dot(got, want) / np.dot(want, want)) == pytest.approx(1.0, abs=0.1)
+
+
+def test_motion_without_a_stride_rhythm_is_not_supported():
+    rng = np.random.default_rng(6)
+    t = np.arange(300) / 60.0
+    per = StridePeriodicFit().fit(t, _motion(t, rng.normal(0, 0.3, t.size),
+                                             np.ones(t.size, bool)), 0.72)
+    assert not per.supported and per.p_value > 1e-3
+
+
+def test_fuse_periodic_keeps_the_keypoint_level_and_falls_back_where_unmeasured():
+    t = np.arange(300) / 60.0
+    stride = 0.72
+    shape = _stride_obliquity(t, stride)
+    keypoints = 1.5 + 0.3 * shape
+    per = StridePeriodicFit().fit(t, _motion(t, np.diff(shape, prepend=shape[0]),
+                                             np.ones(t.size, bool)), stride)
+    per.periodic_deg[:10] = np.nan
+    fused = fuse_periodic(keypoints, per, t, stride)
+    assert np.allclose(fused[:10], keypoints[:10])
+    inner = slice(60, 240)
+    assert np.allclose(fused[inner], 1.5 + shape[inner] - shape.mean(), atol=0.4)
+
+
+def _track_of(path, angles):
+    from types import SimpleNamespace
+
+    return SimpleNamespace(view=None, video=SimpleNamespace(path=str(path)),
+                           times=np.arange(len(angles)) / FPS, frame_index=np.arange(len(angles)),
+                           xy=_hips(angles), frame_size=(W, H))
+
+
+@pytest.mark.parametrize("textured", [True, False])
+def test_the_pipeline_uses_the_image_only_where_the_waist_shows_a_stride_rhythm(
+        tmp_path, monkeypatch, textured):
+    """A turning textured waist: the image's motion is used and said so; the same turn
+    on a flat, textureless block gives the flow nothing to follow: the keypoints are kept
+    and the note says why."""
+    from gaitvision.kinematics.rear import image_pelvis
+
+    stride = 0.7
+    t = np.arange(90) / FPS
+    angles = 4.0 * np.sin(2 * np.pi * t / stride)
+    if not textured:
+        monkeypatch.setattr(__name__ + "._waist_image", _flat_waist_image)
+    path = tmp_path / "waist.mp4"
+    _clip(path, angles)
+    kp = 0.3 * angles
+    series = {"pelvic_obliquity_deg": kp.copy()}
+    note = image_pelvis(_track_of(path, angles), series, stride)
+    assert np.allclose(series["pelvic_obliquity_keypoints_deg"], kp)
+    if textured:
+        assert "from the waist's image motion" in note
+        got = series["pelvic_obliquity_deg"][20:-20]
+        assert np.ptp(got) > 2 * np.ptp(kp[20:-20]) * 0.8
+    else:
+        assert "no stride rhythm" in note
+        assert np.allclose(series["pelvic_obliquity_deg"], kp)
+
+
+def _flat_waist_image(angle_deg: float) -> np.ndarray:
+    """One flat colour, nothing to track (shirt and shorts of one dark colour)."""
+    return np.full((H, W, 3), 40, np.uint8)
