@@ -15,7 +15,12 @@ from gaitvision.pose.blazepose import PoseSettings
 from gaitvision.pose.cleaning import clean_track
 from gaitvision.pose.estimate import estimate_pose
 from gaitvision.pose.identity import correct_front_back_flips, correct_leg_swaps
-from gaitvision.pose.legs import MixedLegRelabeller, bridge_leg_glitches, repair_leg_swaps
+from gaitvision.pose.legs import (
+    CrossingOrderLabeller,
+    MixedLegRelabeller,
+    bridge_leg_glitches,
+    repair_leg_swaps,
+)
 from gaitvision.pose.product import LabelSettings, PoseProduct, PoseStageSettings
 from gaitvision.pose.subject import keep_main_subject
 from gaitvision.pose.track import CleaningReport, PoseTrack, ViewEstimate
@@ -72,7 +77,11 @@ def finish_labels(track: PoseTrack, labels: LabelSettings | None = None, *,
 
     A track nobody has checked (``cleaning`` None, e.g. made by hand) first gets the
     rear/front flip check. Side view: whole legs whose labels the pose model swapped
-    are exchanged back (:func:`~gaitvision.pose.legs.repair_leg_swaps`); every view:
+    are exchanged back (:func:`~gaitvision.pose.legs.repair_leg_swaps`), mixed legs
+    relabelled (:class:`~gaitvision.pose.legs.MixedLegRelabeller`), and labels the model
+    held by image order through a crossing exchanged back by the legs' alternating
+    order (:class:`~gaitvision.pose.legs.CrossingOrderLabeller`, which also
+    interpolates over a unit's points collapsed together; counted as glitches); every view:
     leg points that jump off their own path for a few frames are interpolated over
     (:func:`~gaitvision.pose.legs.bridge_leg_glitches`). The counts go into
     ``cleaning.legs_relabelled`` and ``cleaning.glitches_bridged``.
@@ -86,12 +95,14 @@ def finish_labels(track: PoseTrack, labels: LabelSettings | None = None, *,
     est = ensure_view(track, view)
     if track.cleaning is None and est.view != "side":
         track = correct_front_back_flips(track, est.view)
-    n_unswapped = 0
+    n_unswapped = n_collapsed = 0
     if est.view == "side":
         track, _, n_unswapped = repair_leg_swaps(track, track)
         track, n_mixed = MixedLegRelabeller().apply(track)
-        n_unswapped += n_mixed
+        track, n_order, n_collapsed = CrossingOrderLabeller().apply(track)
+        n_unswapped += n_mixed + n_order
     track, n_glitches = bridge_leg_glitches(track, labels.glitch_legs)
+    n_glitches += n_collapsed
     track = track.copy()
     track.view = est
     report = track.cleaning or CleaningReport()
