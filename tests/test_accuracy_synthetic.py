@@ -41,10 +41,10 @@ ARMS = ("from behind, wrists crossing in front of the torso are hidden at their 
         "body from one pointing forward, so no stride has a value: each gives bounds instead "
         "(summaries: at least -0.50 / -0.53, at most +0.19 / +0.16 against a true +0.15 / +0.14 "
         "shoulder widths, 2026-12-03)")
-SIDE_EVENTS = ("side-view events: 17 of 19 ICs and 15 of 18 TOs within one frame; the worst "
-               "IC is 5.1 frames off where BlazePose blends both feet for 6 frames (161-166), "
-               "the worst TO 2.2 frames; IC is 0.6 frame and TO 0.4 frame early on average "
-               "(on exact keypoints both within half a frame; 2026-12-03)")
+SIDE_EVENTS = ("side-view events: 17 of 19 ICs and 16 of 18 TOs within one frame; the worst "
+               "IC is 2.4 frames off where BlazePose blends both feet (frames 161-166), the "
+               "worst TO 1.2 frames; mean |error| IC 0.64, TO 0.48 frame (on exact keypoints "
+               "both within half a frame; 2026-12-03, after the crossing-order labels)")
 
 
 def _clip(name: str) -> tuple[Path, dict]:
