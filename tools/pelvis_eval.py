@@ -20,7 +20,13 @@ from pathlib import Path
 
 import numpy as np
 
-from gaitvision.evidence.pelvis import PelvisRegionTracker, StridePeriodicFit, fuse, fuse_periodic
+from gaitvision.evidence.pelvis import (
+    MirroredLevel,
+    PelvisRegionTracker,
+    StridePeriodicFit,
+    fuse,
+    fuse_periodic,
+)
 from gaitvision.landmarks import HIP
 
 #: Candidate name -> PelvisRegionTracker parameters. "psis": regions centred on the
@@ -60,6 +66,12 @@ PERIODIC = {
     "dis_tilt_at_psis_h4": ("dis_tilt_at_psis", {"harmonics": 4}),
     "lk_h4": ("lk", {"harmonics": 4}),
 }
+#: Candidates whose level is corrected by the keypoints' handedness bias measured on the
+#: mirrored frames (gaitvision.evidence.pelvis.MirroredLevel): name -> the candidate
+#: corrected. Scored here with the true roll, so only the hip line's part of the
+#: correction applies (the trunk's part corrects the pipeline's roll estimate; see
+#: tools/pelvis_eval_e2e.py for the whole).
+MIRRORED = {"keypoints_mirror": "keypoints", "dis_tilt_h4_mirror": "dis_tilt_h4"}
 METHODS = ("dis", "lk", "ecc")
 
 
@@ -110,10 +122,10 @@ def evaluate(path: Path, methods=METHODS) -> dict:
     cands = {"keypoints": kp}
     quality = {}
     motions = {}
-    for m in methods:
+    for m in [m for m in methods if m not in MIRRORED]:
         base, fit_kw = PERIODIC.get(m, (m, None))
         if base not in motions:
-            motions[base] = PelvisRegionTracker(**CANDIDATES[base]).track(
+            motions[base] = PelvisRegionTracker(**{"mirror_level": False, **CANDIDATES[base]}).track(
                 path, t, track.frame_index, track.xy, track.frame_size)
         motion = motions[base]
         if fit_kw is None:
@@ -124,6 +136,17 @@ def evaluate(path: Path, methods=METHODS) -> dict:
                       "coverage": per.coverage, "supported": per.supported}
         # As the pipeline: no stride-locked image motion -> the keypoints alone.
         cands[m] = fuse_periodic(kp, per, t, stride_s) if per.supported else kp
+    if any(m in MIRRORED for m in methods):
+        shift = MirroredLevel().shift(path, track.frame_index, track.xy, track.frame_size)
+        sign = 1.0 if np.nanmedian(track.xy[:, HIP["right"], 0] - track.xy[:, HIP["left"], 0]) > 0 \
+            else -1.0
+        quality["mirror"] = {"shift_deg": shift.shift_deg, "hips_deg": shift.hips_deg,
+                             "trunk_deg": shift.trunk_deg, "frames": shift.frames}
+        for m in methods:
+            if m in MIRRORED and MIRRORED[m] in cands and np.isfinite(shift.hips_deg):
+                cands[m] = cands[MIRRORED[m]] + sign * shift.hips_deg
+                if MIRRORED[m] in quality:
+                    quality[m] = quality[MIRRORED[m]]
     # truth per-stance drops (visible and bone) from the truth file
     roll = truth["camera"].get("roll_deg", 0.0)
     res = {"clip": str(path), "landmark": lm, "waistband": band, "kind": kind,
@@ -160,6 +183,10 @@ def main(argv=None) -> int:
         for name, c in r["candidates"].items():
             fits = "  ".join(f"vs {k}: slope {a:.2f} r {b:.2f}" for k, (a, b) in c["fit"].items())
             q = r["quality"].get(name)
+            if name in MIRRORED:
+                mq = r["quality"]["mirror"]
+                print(f"    (level shift from the mirrored frames: hips {mq['hips_deg']:+.2f}, "
+                      f"trunk {mq['trunk_deg']:+.2f}, whole {mq['shift_deg']:+.2f} deg)")
             qs = (f"  [p {q['p_value']:.1e}, explained {q['explained']:.2f}, "
                   f"steps measured {q['coverage']:.2f}"
                   f"{'' if q['supported'] else ', NOT SUPPORTED: keypoints'}]" if q else "")

@@ -34,6 +34,20 @@ def _analyse(path: Path):
     return analyze_gait(clean_track(labelled), raw=labelled)
 
 
+def _without_mirror_level() -> None:
+    """Make the pipeline's waist tracker skip the mirrored-frames level correction (for
+    scoring the method as it was; the tracker's own parameter, set as its default)."""
+    from gaitvision.evidence import pelvis
+
+    init = pelvis.PelvisRegionTracker.__init__
+
+    def no_mirror(self, *args, **kwargs):
+        kwargs.setdefault("mirror_level", False)
+        init(self, *args, **kwargs)
+
+    pelvis.PelvisRegionTracker.__init__ = no_mirror
+
+
 def evaluate(path: Path) -> dict:
     """One clip's end-to-end pelvic drop and obliquity against its truth."""
     truth = json.loads(path.with_name(path.stem + ".truth.json").read_text())
@@ -66,7 +80,13 @@ def main(argv=None) -> int:
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("clips", nargs="+", type=Path)
     ap.add_argument("--json", type=Path)
+    ap.add_argument("--no-mirror-level", action="store_true",
+                    help="the pipeline as before the mirrored-frames level correction "
+                         "(PelvisRegionTracker(mirror_level=False))")
+    ap.add_argument("--name", default="end_to_end", help="candidate name in the JSON")
     args = ap.parse_args(argv)
+    if args.no_mirror_level:
+        _without_mirror_level()
     results = []
     for clip in args.clips:
         try:
@@ -74,8 +94,9 @@ def main(argv=None) -> int:
         except Exception as exc:  # noqa: BLE001 - a refusal is a result here
             print(f"{clip}: REFUSED ({type(exc).__name__}: {exc})", flush=True)
             continue
+        r["candidates"] = {args.name: r["candidates"]["end_to_end"]}
         results.append(r)
-        c = r["candidates"]["end_to_end"]
+        c = r["candidates"][args.name]
         t = r["truth_drop"]
         print(f"{clip}: roll est {r['camera_roll_deg']['estimated']} (true "
               f"{r['camera_roll_deg']['true']}); drop L / R {c['drop']['left']:.2f} / "

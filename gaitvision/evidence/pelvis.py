@@ -72,6 +72,9 @@ class PelvisMotion:
     motion_deg: np.ndarray
     step_ok: np.ndarray
     method: str
+    #: Correction of the keypoints' level (deg, same sign as ``motion_deg``) from
+    #: :class:`MirroredLevel` (0 when not measured).
+    level_shift_deg: float = 0.0
 
     @property
     def coverage(self) -> float:
@@ -115,13 +118,18 @@ class PelvisRegionTracker:
     fb_px : float, optional
         ("tilt" only) leave out pixels whose forward-backward DIS flow error exceeds this
         (px; Kalal et al. 2010). A candidate; None, the default, keeps every pixel.
+    mirror_level : bool
+        Measure the keypoints' handedness bias on the mirrored frames and put the
+        correction in :attr:`PelvisMotion.level_shift_deg` (:class:`MirroredLevel`; a
+        second pose pass); False leaves it 0.
     """
 
     def __init__(self, method: str = "dis", top: float = 0.65, bottom: float = 0.05,
                  inner: float = 0.06, outer: float = 0.45, max_side: int = 640,
                  min_hip_width_px: float = 12.0, hand_radius: float = 0.3,
                  min_kept: float = 0.25, fit: str | None = None,
-                 tilt_height: float | None = None, fb_px: float | None = None) -> None:
+                 tilt_height: float | None = None, fb_px: float | None = None,
+                 mirror_level: bool = True) -> None:
         if method not in METHODS:
             raise ValueError(f"method must be one of {METHODS}")
         fit = fit or ("tilt" if method == "dis" else "regions")
@@ -133,6 +141,7 @@ class PelvisRegionTracker:
         self.inner, self.outer = inner, outer
         self.max_side, self.min_hip_width_px = max_side, min_hip_width_px
         self.hand_radius, self.min_kept = hand_radius, min_kept
+        self.level = MirroredLevel() if mirror_level else None
 
     # ------------------------------------------------------------------ public
     def track(self, video_path, times: np.ndarray, frame_index: np.ndarray,
@@ -162,8 +171,11 @@ class PelvisRegionTracker:
                 if d is not None:
                     step[k], ok[k] = d, True
             prev = (k, gray)
+        shift = 0.0
+        if self.level is not None:
+            shift = self.level.shift(video_path, frame_index, xy, frame_size).shift_deg
         return PelvisMotion(np.asarray(times, float), np.degrees(np.cumsum(step)), ok,
-                            self.method)
+                            self.method, shift if np.isfinite(shift) else 0.0)
 
     # ------------------------------------------------------------------ one step
     def regions(self, pts: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
@@ -421,6 +433,7 @@ class PeriodicPelvis:
     explained: float
     coverage: float
     supported: bool
+    level_shift_deg: float = 0.0  #: the motion's :attr:`PelvisMotion.level_shift_deg`
 
 
 class StridePeriodicFit:
@@ -476,7 +489,8 @@ class StridePeriodicFit:
             out[lo:hi] = self._periodic(coef, t[lo:hi] - tc, omega)
         p, explained = self._clip_test(t, steps, ok, omega)
         return PeriodicPelvis(out, p, explained, motion.coverage,
-                              bool(np.isfinite(p) and p <= self.max_p_value))
+                              bool(np.isfinite(p) and p <= self.max_p_value),
+                              motion.level_shift_deg)
 
     def _periodic(self, coef: np.ndarray, dt: np.ndarray, omega: float) -> np.ndarray:
         """The harmonics of ``coef`` at times ``dt`` from the window's centre."""
@@ -532,10 +546,137 @@ class StridePeriodicFit:
 
 def fuse_periodic(keypoint_deg: np.ndarray, periodic: PeriodicPelvis, times: np.ndarray,
                   stride_s: float) -> np.ndarray:
-    """Obliquity = keypoints' level (mean over one stride) + the image's stride-periodic
-    part; the keypoints where the periodic part is missing."""
+    """Obliquity = keypoints' level (mean over one stride, corrected by the periodic
+    fit's ``level_shift_deg``) + the image's stride-periodic part; the keypoints (and the
+    same correction) where the periodic part is missing."""
     dt = float(np.median(np.diff(times))) if len(times) > 1 else 1.0
     n = max(3, int(round(stride_s / dt)))
+    keypoint_deg = np.asarray(keypoint_deg, float) + periodic.level_shift_deg
     level = moving_mean(keypoint_deg, n)
     p = periodic.periodic_deg
     return np.where(np.isfinite(p), level + p, keypoint_deg)
+
+
+# ------------------------------------------------------------- the keypoints' level
+@dataclass
+class LevelShift:
+    """The keypoints' handedness bias, measured on the mirrored frames.
+
+    Attributes
+    ----------
+    shift_deg : float
+        Correction to add to the roll-levelled keypoint obliquity (deg, + = right side
+        lower); NaN when too few frames had both readings.
+    hips_deg, trunk_deg : float
+        Half the mirrored-minus-original difference of the hip line's image tilt (+ = the
+        image-right end lower) and of the trunk axis's tilt from vertical (+ = top to the
+        right): the original reading's bias, if the model's error flips with the image.
+    frames : int
+        Frames with both readings.
+    """
+
+    shift_deg: float
+    hips_deg: float
+    trunk_deg: float
+    frames: int
+
+
+class MirroredLevel:
+    """The pose model's handedness bias on the pelvis's level, from the mirrored frames.
+
+    A pose network's reading of a mirrored image is not the mirror of its reading
+    (flip test-time augmentation averages the two for that reason: Xiao et al. 2018,
+    "Simple baselines for human pose estimation"). From behind, BlazePose reads the
+    whole skeleton turned a little counter-clockwise on rendered runners (hip line 0.25-
+    0.7 deg, trunk axis 0.6-1.0 deg; the background's lines show a level camera), and
+    about as much clockwise on the same clips mirrored (``docs/pelvis-arms-front.md``).
+    The pelvis's level comes from the hip line over a stride and is levelled by the roll
+    taken from the trunk axis (``kinematics.rear.camera_roll``), so its bias is the
+    hip line's minus the trunk's. This runs the same pose model on the mirrored frames
+    (in a child process, like the pose stage), maps the result back, and returns half
+    the mirrored-minus-original difference of (hip-line tilt - trunk tilt) over the clip
+    (median over frames): the correction that turns the original reading into the
+    average of the two. Nothing is learned from renders; the shift is the image's own.
+
+    Parameters
+    ----------
+    max_side : int
+        Frames are given to the model at most this big (as the pose stage).
+    min_frames : float
+        Fewest fraction of the track's frames with both readings for a shift.
+    """
+
+    def __init__(self, max_side: int = 1280, min_frames: float = 0.5) -> None:
+        self.max_side, self.min_frames = int(max_side), float(min_frames)
+
+    def shift(self, video_path, frame_index: np.ndarray, xy: np.ndarray,
+              frame_size: tuple[int, int], model: str = "blazepose_full") -> LevelShift:
+        """The :class:`LevelShift` of a clip given its pose track (upright pixels)."""
+        import multiprocessing as mp
+        import sys
+        from concurrent.futures import ProcessPoolExecutor
+
+        # As the pose stage (gaitvision.pose.estimate): fork while this process has not
+        # loaded mediapipe, else spawn.
+        method = "fork" if "mediapipe" not in sys.modules and "fork" in \
+            mp.get_all_start_methods() else "spawn"
+        with ProcessPoolExecutor(1, mp_context=mp.get_context(method)) as pool:
+            mirrored = pool.submit(_mirrored_pose, str(video_path), np.asarray(frame_index),
+                                   tuple(frame_size), self.max_side, model).result()
+        return self.compare(xy, mirrored)
+
+    def compare(self, xy: np.ndarray, mirrored: np.ndarray) -> LevelShift:
+        """The shift from the original keypoints and the mirrored reading mapped back
+        (both (T, 33, 2), upright pixels, the runner's left/right labels of the track)."""
+        hip0, hip1 = _image_line_tilt(xy, HIP), _image_line_tilt(mirrored, HIP)
+        tr0, tr1 = _trunk_axis_tilt(xy), _trunk_axis_tilt(mirrored)
+        ok = np.isfinite(hip0) & np.isfinite(hip1) & np.isfinite(tr0) & np.isfinite(tr1)
+        if ok.sum() < max(3, self.min_frames * len(ok)):
+            return LevelShift(float("nan"), float("nan"), float("nan"), int(ok.sum()))
+        d_hip = 0.5 * float(np.median(hip1[ok] - hip0[ok]))
+        d_trunk = 0.5 * float(np.median(tr1[ok] - tr0[ok]))
+        # The series is + when the runner's right hip is lower: from behind that is the
+        # image-right end, from the front the image-left one.
+        right = xy[:, HIP["right"], 0] - xy[:, HIP["left"], 0]
+        sign = 1.0 if np.nanmedian(right) > 0 else -1.0
+        return LevelShift(sign * (d_hip - d_trunk), d_hip, d_trunk, int(ok.sum()))
+
+
+def _image_line_tilt(xy: np.ndarray, pair: dict) -> np.ndarray:
+    """Tilt of a left/right keypoint pair's line (deg, + = its image-right end lower)."""
+    a, b = xy[:, pair["left"]], xy[:, pair["right"]]
+    lo = np.where((a[:, 0] <= b[:, 0])[:, None], a, b)
+    hi = np.where((a[:, 0] <= b[:, 0])[:, None], b, a)
+    return np.degrees(np.arctan2(hi[:, 1] - lo[:, 1], hi[:, 0] - lo[:, 0]))
+
+
+def _trunk_axis_tilt(xy: np.ndarray) -> np.ndarray:
+    """Mid-hip -> mid-shoulder direction vs image vertical (deg, + = top to the right)."""
+    from gaitvision.landmarks import SHOULDER
+
+    d = 0.5 * (xy[:, SHOULDER["left"]] + xy[:, SHOULDER["right"]]) \
+        - 0.5 * (xy[:, HIP["left"]] + xy[:, HIP["right"]])
+    return np.degrees(np.arctan2(d[:, 0], -d[:, 1]))
+
+
+def _mirrored_pose(path: str, frame_index: np.ndarray, frame_size: tuple[int, int],
+                   max_side: int, model: str) -> np.ndarray:
+    """The pose model's keypoints on the horizontally mirrored frames, mapped back to
+    the original image (T, 33, 2; rows of ``frame_index``; NaN where not found)."""
+    from dataclasses import replace
+
+    from gaitvision.pose.blazepose import PoseSettings
+    from gaitvision.pose.estimators import estimator_for
+    from gaitvision.video import iter_frames
+
+    want = {int(f): k for k, f in enumerate(frame_index)}
+    frames = (replace(f, image=np.ascontiguousarray(f.image[:, ::-1]))
+              for f in iter_frames(path, max_side=max_side) if int(f.index) in want)
+    settings = PoseSettings(model=model, max_side=max_side)
+    out = np.full((len(frame_index), 33, 2), np.nan)
+    for pose in estimator_for(settings).estimate(frames, frame_size, None):
+        k = want.get(int(pose.index))
+        if k is not None and pose.detected:
+            out[k] = pose.xy
+    out[..., 0] = frame_size[0] - out[..., 0]
+    return out  # labels as the model gave them: the tilts above do not use them

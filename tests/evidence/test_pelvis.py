@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from gaitvision.evidence.pelvis import (
+    MirroredLevel,
     PelvisMotion,
     PelvisRegionTracker,
     StridePeriodicFit,
@@ -17,7 +18,7 @@ from gaitvision.evidence.pelvis import (
     fuse_periodic,
     moving_mean,
 )
-from gaitvision.landmarks import HIP, N_LANDMARKS
+from gaitvision.landmarks import HIP, N_LANDMARKS, SHOULDER
 
 W, H, FPS = 320, 240, 30
 CENTRE = np.array([160.0, 150.0])
@@ -81,7 +82,8 @@ def test_a_turning_waist_gives_its_tilt_back(tmp_path, method):
     _clip(path, angles)
     times = np.arange(len(angles)) / FPS
     kw = KWARGS[method]
-    m = PelvisRegionTracker(**kw, max_side=W).track(path, times, np.arange(len(angles)),
+    m = PelvisRegionTracker(**kw, max_side=W, mirror_level=False).track(
+        path, times, np.arange(len(angles)),
                                                     _hips(angles), (W, H))
     assert m.coverage > 0.9
     got = m.motion_deg - m.motion_deg.mean()
@@ -97,7 +99,8 @@ def test_hips_too_close_are_not_measured(tmp_path):
     _clip(path, angles)
     xy = _hips(angles)
     xy[:, HIP["right"]] = xy[:, HIP["left"]] + np.array([3.0, 0.0])
-    m = PelvisRegionTracker(max_side=W).track(path, np.arange(5) / FPS, np.arange(5), xy, (W, H))
+    m = PelvisRegionTracker(max_side=W, mirror_level=False).track(
+        path, np.arange(5) / FPS, np.arange(5), xy, (W, H))
     assert m.coverage == 0.0 and np.all(m.motion_deg == 0.0)
 
 
@@ -199,7 +202,10 @@ def test_the_pipeline_uses_the_image_only_where_the_waist_shows_a_stride_rhythm(
     _clip(path, angles)
     kp = 0.3 * angles
     series = {"pelvic_obliquity_deg": kp.copy()}
-    note = image_pelvis(_track_of(path, angles), series, stride)
+    # No person here for the mirrored pose pass (MirroredLevel): leave it out (its maths
+    # is tested above; the committed rear clip runs it end to end).
+    note = image_pelvis(_track_of(path, angles), series, stride,
+                        tracker=PelvisRegionTracker(mirror_level=False))
     assert np.allclose(series["pelvic_obliquity_keypoints_deg"], kp)
     if textured:
         assert "from the waist's image motion" in note
@@ -213,3 +219,59 @@ def test_the_pipeline_uses_the_image_only_where_the_waist_shows_a_stride_rhythm(
 def _flat_waist_image(angle_deg: float) -> np.ndarray:
     """One flat colour, nothing to track (shirt and shorts of one dark colour)."""
     return np.full((H, W, 3), 40, np.uint8)
+
+
+def _skeleton(hip_turn_deg: float, trunk_turn_deg: float, n: int = 40,
+              left_on_image_left: bool = True) -> np.ndarray:
+    """Hips and shoulders of an upright runner, the hip line turned by ``hip_turn_deg``
+    and the trunk axis by ``trunk_turn_deg`` (both + = clockwise on screen, y down)."""
+    xy = np.full((n, N_LANDMARKS, 2), np.nan)
+    s = 1.0 if left_on_image_left else -1.0
+    h, t = math.radians(hip_turn_deg), math.radians(trunk_turn_deg)
+    hip_d = 40.0 * np.array([math.cos(h), math.sin(h)])
+    mid_sh = CENTRE + 200.0 * np.array([math.sin(t), -math.cos(t)])
+    xy[:, HIP["left"]], xy[:, HIP["right"]] = CENTRE - s * hip_d, CENTRE + s * hip_d
+    xy[:, SHOULDER["left"]] = mid_sh - s * np.array([60.0, 0.0])
+    xy[:, SHOULDER["right"]] = mid_sh + s * np.array([60.0, 0.0])
+    return xy
+
+
+@pytest.mark.parametrize("left_on_image_left", [True, False])
+def test_the_mirrored_reading_corrects_the_hip_lines_handedness(left_on_image_left):
+    """The model reads the hip line turned 0.4 deg counter-clockwise, and its mirrored
+    reading (mapped back) 0.4 deg clockwise: the level is corrected by 0.4 deg, in the
+    series' sign (+ = the runner's right hip lower)."""
+    orig = _skeleton(-0.4, 0.0, left_on_image_left=left_on_image_left)
+    mirrored = _skeleton(+0.4, 0.0, left_on_image_left=not left_on_image_left)
+    got = MirroredLevel().compare(orig, mirrored)
+    want = 0.4 if left_on_image_left else -0.4
+    assert got.hips_deg == pytest.approx(0.4, abs=1e-6)
+    assert got.trunk_deg == pytest.approx(0.0, abs=1e-6)
+    assert got.shift_deg == pytest.approx(want, abs=1e-6)
+    assert got.frames == 40
+
+
+def test_a_rigidly_turned_skeleton_needs_no_level_correction():
+    """Hip line and trunk turned alike: the trunk-axis roll already takes the turn out."""
+    got = MirroredLevel().compare(_skeleton(-0.8, -0.8), _skeleton(0.8, 0.8))
+    assert got.shift_deg == pytest.approx(0.0, abs=1e-6)
+    assert got.hips_deg == pytest.approx(0.8, abs=1e-6)
+
+
+def test_too_few_mirrored_frames_give_no_correction():
+    mirrored = _skeleton(0.4, 0.0)
+    mirrored[5:] = np.nan
+    got = MirroredLevel().compare(_skeleton(-0.4, 0.0), mirrored)
+    assert np.isnan(got.shift_deg) and got.frames == 5
+
+
+def test_fuse_periodic_adds_the_level_correction():
+    t = np.arange(300) / 60.0
+    stride = 0.72
+    shape = _stride_obliquity(t, stride)
+    per = StridePeriodicFit().fit(t, _motion(t, np.diff(shape, prepend=shape[0]),
+                                             np.ones(t.size, bool)), stride)
+    base = fuse_periodic(np.full(t.size, 1.0), per, t, stride)
+    per.level_shift_deg = -0.5
+    shifted = fuse_periodic(np.full(t.size, 1.0), per, t, stride)
+    assert np.allclose(shifted - base, -0.5)
