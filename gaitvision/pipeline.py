@@ -211,10 +211,10 @@ class ReportWarmUp:
     During pose estimation this process only waits for its worker processes; importing
     the report's libraries (matplotlib, ReportLab, pypdf: about 1 s) and laying out one
     small chart (matplotlib's font cache; the first figure costs more than the rest)
-    then costs the report nothing. The thread starts at the first "pose" progress report
-    (the workers have been forked by then), and must be joined (:meth:`join`) before
-    this process forks again: a child forked while the thread holds a lock (an import)
-    would wait on it for ever.
+    then costs the report nothing; so does the summary table the CLI prints (rich). The
+    thread starts at the first "pose" progress report (the workers have been forked by
+    then), and must be joined (:meth:`join`) before this process forks again: a child
+    forked while the thread holds a lock (an import) would wait on it for ever.
     """
 
     def __init__(self) -> None:
@@ -237,6 +237,7 @@ class ReportWarmUp:
     @staticmethod
     def _warm_up() -> None:
         try:
+            import gaitvision.summary  # noqa: F401 - the CLI's summary table (rich)
             from gaitvision.report import charts, draw, style
 
             with charts.plt.rc_context(charts.RC):
