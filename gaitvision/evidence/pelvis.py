@@ -37,12 +37,15 @@ Frames are re-read with :func:`gaitvision.video.iter_frames` one at a time (at m
 
 from __future__ import annotations
 
+import logging
 import math
 from dataclasses import dataclass
 
 import numpy as np
 
 from gaitvision.landmarks import ELBOW, HIP, INDEX, WRIST
+
+log = logging.getLogger(__name__)
 
 #: Hand and forearm keypoints whose surroundings are left out of the regions (seen from
 #: the front the hands swing across the waist).
@@ -620,9 +623,17 @@ class MirroredLevel:
         # loaded mediapipe, else spawn.
         method = "fork" if "mediapipe" not in sys.modules and "fork" in \
             mp.get_all_start_methods() else "spawn"
-        with ProcessPoolExecutor(1, mp_context=mp.get_context(method)) as pool:
-            mirrored = pool.submit(_mirrored_pose, str(video_path), np.asarray(frame_index),
-                                   tuple(frame_size), self.max_side, model).result()
+        try:
+            with ProcessPoolExecutor(1, mp_context=mp.get_context(method),
+                                     initializer=_quiet_worker) as pool:
+                mirrored = pool.submit(_mirrored_pose, str(video_path),
+                                       np.asarray(frame_index), tuple(frame_size),
+                                       self.max_side, model).result()
+        except (OSError, RuntimeError, AssertionError) as exc:
+            # No child process here (e.g. inside a daemonic worker), or it died: the
+            # level stays the keypoints' own (shift NaN, applied as 0).
+            log.warning("mirrored pose pass failed (%s): pelvic level not corrected", exc)
+            return LevelShift(float("nan"), float("nan"), float("nan"), 0)
         return self.compare(xy, mirrored)
 
     def compare(self, xy: np.ndarray, mirrored: np.ndarray) -> LevelShift:
@@ -657,6 +668,16 @@ def _trunk_axis_tilt(xy: np.ndarray) -> np.ndarray:
     d = 0.5 * (xy[:, SHOULDER["left"]] + xy[:, SHOULDER["right"]]) \
         - 0.5 * (xy[:, HIP["left"]] + xy[:, HIP["right"]])
     return np.degrees(np.arctan2(d[:, 0], -d[:, 1]))
+
+
+def _quiet_worker() -> None:
+    """Silence the child's file descriptor 2: mediapipe's native set-up notices would only
+    bury the caller's own messages (as the pose stage's workers do)."""
+    import os
+
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 2)
+    os.close(devnull)
 
 
 def _mirrored_pose(path: str, frame_index: np.ndarray, frame_size: tuple[int, int],

@@ -275,3 +275,17 @@ def test_fuse_periodic_adds_the_level_correction():
     per.level_shift_deg = -0.5
     shifted = fuse_periodic(np.full(t.size, 1.0), per, t, stride)
     assert np.allclose(shifted - base, -0.5)
+
+
+def test_no_child_process_leaves_the_level_uncorrected(monkeypatch):
+    """Inside a daemonic worker no child process can start: the shift is unknown (NaN) and
+    the tracker applies none, instead of failing the analysis."""
+    import concurrent.futures
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("daemonic processes are not allowed to have children")
+
+    monkeypatch.setattr(concurrent.futures, "ProcessPoolExecutor", refuse)
+    xy = _skeleton(0.0, 0.0)
+    got = MirroredLevel().shift("clip.mp4", np.arange(len(xy)), xy, (W, H))
+    assert np.isnan(got.shift_deg) and got.frames == 0
