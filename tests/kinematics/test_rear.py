@@ -80,8 +80,10 @@ def test_pelvic_drop_is_keyed_by_stance_side_in_a_mirror():
 
 
 def _hide_crossing_wrists(track, pull: float):
-    """The pose model's behaviour from behind: a wrist past the torso's edge is hidden
-    (visibility 0.1) and drawn toward the elbow (to ``pull`` of the forearm)."""
+    """The pose model's behaviour from behind: a wrist past the midline is hidden
+    (visibility 0.1) and drawn toward the elbow (to ``pull`` of the forearm). (Hidden from
+    0.45 shoulder widths past the shoulder, the right arm, whose innermost point is there,
+    -0.05, was hidden or not by a hair from stride to stride.)"""
     import dataclasses
 
     from gaitvision.landmarks import ELBOW, SHOULDER, WRIST
@@ -91,7 +93,7 @@ def _hide_crossing_wrists(track, pull: float):
         inward = np.sign(xy[:, SHOULDER[other], 0] - xy[:, SHOULDER[arm], 0])
         past = inward * (xy[:, WRIST[arm], 0] - xy[:, SHOULDER[arm], 0])
         sw = np.abs(xy[:, SHOULDER[other], 0] - xy[:, SHOULDER[arm], 0])
-        hidden = past > 0.45 * sw
+        hidden = past > 0.5 * sw
         e = xy[hidden, ELBOW[arm]]
         xy[hidden, WRIST[arm]] = e + pull * (xy[hidden, WRIST[arm]] - e)
         vis[hidden, WRIST[arm]] = 0.1
