@@ -1,4 +1,4 @@
-"""Score arm crossover from behind on rendered clips, per stride, against their truth.
+"""Score arm crossover from behind or in front on rendered clips, per stride, against their truth.
 
     .venv/bin/python tools/crossover_eval.py CLIP.mp4 [CLIP.mp4 ...] [--json OUT]
 
@@ -30,12 +30,12 @@ from types import SimpleNamespace
 import numpy as np
 
 
-def _track(path: Path):
+def _track(path: Path, view: str):
     from gaitvision.pose.cleaning import clean_track
     from gaitvision.pose.estimate import estimate_pose
     from gaitvision.pose.tracking import label_track
 
-    return clean_track(label_track(estimate_pose(path, workers=1), view="rear"))
+    return clean_track(label_track(estimate_pose(path, workers=1), view=view))
 
 
 def _strides(truth: dict) -> list:
@@ -116,9 +116,10 @@ def evaluate(path: Path) -> dict:
     from gaitvision.kinematics.geometry import body_frame, rear_series
 
     truth = json.loads(path.with_name(path.stem + ".truth.json").read_text())
-    track = _track(path)
+    view = truth["clip"]["view"]  # rear or front (the body frame mirrors the front's sides)
+    track = _track(path, view)
     roll = float(truth["camera"].get("roll_deg", 0.0) or 0.0)
-    bf = body_frame(track.times, track.xy, track.visibility, track.frame_size, "rear", None,
+    bf = body_frame(track.times, track.xy, track.visibility, track.frame_size, view, None,
                     roll)
     series = rear_series(bf)
     strides = _strides(truth)

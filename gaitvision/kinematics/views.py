@@ -180,6 +180,14 @@ class FrontView(RearView):
         front the landing turns the foot's image path sharply, the lift-off does not)."""
         return MidstanceContactDetector(self.contact_params, anchor="ic")
 
+    def stride_metrics(self, bf: BodyFrame, series: dict, stride: Stride,
+                       leg_cm: float | None) -> dict[str, float]:
+        """The rear view's metrics; every wrist is in front of the torso, so seen."""
+        return rear_stride_metrics(bf, series, stride, wrists_in_front=True)
+
+    def quality_notes(self, bf: BodyFrame, series: dict, seq: Sequence, quality: Quality) -> None:
+        """No wrist is hidden behind the torso from the front: nothing to note."""
+
 
 #: View name (as in a ViewEstimate) -> view class.
 VIEWS = {"side": SideView, "rear": RearView, "front": FrontView}
