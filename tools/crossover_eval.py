@@ -13,6 +13,10 @@ cleaned as in the pipeline. Candidates:
   a value where the wrist is seen at its innermost, bounds where it is hidden (at
   least: the elbow; at most: the forearm's length from the elbow, toward the midline).
 
+Front clips (every wrist in view, values only): ``keypoints`` (the pose model's wrist)
+and ``hand-backed`` (the wrist placed back from the hand's knuckles, as shipped for the
+front view; :class:`gaitvision.evidence.forearm.HandBackedWrist`).
+
 Per candidate: strides with a value, with bounds, neither; value errors (mean, max
 absolute; within 0.05 shoulder widths); whether each lower bound holds and how far it
 lies from the truth; the same for the upper bound; the forearm's reach against the truth.
@@ -114,6 +118,7 @@ def _elbow(arm: str) -> int:
 def evaluate(path: Path) -> dict:
     from gaitvision.evidence.forearm import ForearmReach
     from gaitvision.kinematics.geometry import body_frame, rear_series
+    from gaitvision.kinematics.rear import hand_backed_wrists
 
     truth = json.loads(path.with_name(path.stem + ".truth.json").read_text())
     view = truth["clip"]["view"]  # rear or front (the body frame mirrors the front's sides)
@@ -123,10 +128,17 @@ def evaluate(path: Path) -> dict:
                     roll)
     series = rear_series(bf)
     strides = _strides(truth)
+    out = {"clip": str(path), "view": view, "truth": truth["summary"]["arm_crossover"]["image"]}
+    if view == "front":  # every wrist in view: values only
+        hand = dict(series)
+        hand_backed_wrists(bf, hand)
+        out["candidates"] = {"keypoints": _score(bf, series, strides, None),
+                             "hand-backed": _score(bf, hand, strides, None)}
+        return out
     cands = {"keypoints": None, "seen length": ForearmReach(forearm_per_leg=0.0),
              "forearm": ForearmReach()}
-    return {"clip": str(path), "truth": truth["summary"]["arm_crossover"]["image"],
-            "candidates": {k: _score(bf, series, strides, r) for k, r in cands.items()}}
+    out["candidates"] = {k: _score(bf, series, strides, r) for k, r in cands.items()}
+    return out
 
 
 def main(argv=None) -> int:

@@ -255,6 +255,22 @@ def forearm_offsets(bf: BodyFrame, series: dict[str, np.ndarray]) -> dict[str, n
     return {arm: series[f"wrist_offset_forearm_sw.{arm}"] for arm in ("left", "right")}
 
 
+def hand_backed_wrists(bf: BodyFrame, series: dict[str, np.ndarray]) -> None:
+    """Front view: each wrist's midline offset from the hand-backed wrist (in place).
+
+    ``wrist_offset_sw`` becomes the offset of the wrist placed back from the hand's
+    knuckles (:class:`gaitvision.evidence.forearm.HandBackedWrist`); the pose model's own
+    stays as ``wrist_offset_keypoints_sw``.
+    """
+    from gaitvision.evidence.forearm import HandBackedWrist
+
+    kp = {arm: series[f"wrist_offset_sw.{arm}"] for arm in ("left", "right")}
+    wrists = HandBackedWrist().estimate(bf.p, kp)
+    for arm in ("left", "right"):
+        series[f"wrist_offset_keypoints_sw.{arm}"] = kp[arm].copy()
+        series[f"wrist_offset_sw.{arm}"] = midline_offset(bf, wrists[arm], arm)
+
+
 def farthest_in(bf: BodyFrame, centre: np.ndarray, radius: float, arm: str,
                 n_dirs: int = 72) -> np.ndarray:
     """Per frame, the largest midline offset (shoulder widths) of a point within
