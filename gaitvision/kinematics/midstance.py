@@ -108,8 +108,8 @@ def symmetric_contacts(contacts: list[Contact], mids: list[Midstance],
 
 def steady_contacts(t: np.ndarray, vis: np.ndarray, contacts: dict[str, list[Contact]],
                     mids: list[Midstance], anchor: str = "to",
-                    params: ContactParams | None = None, min_measured: int = 3
-                    ) -> dict[str, list[Contact]]:
+                    params: ContactParams | None = None, min_measured: int = 3,
+                    min_measured_share: float = 0.5) -> dict[str, list[Contact]]:
     """Every stance centred on its midstance, half a median stance either side.
 
     The pelvis's lowest points (:func:`midstances`) are timed to within a frame or so on
@@ -126,8 +126,12 @@ def steady_contacts(t: np.ndarray, vis: np.ndarray, contacts: dict[str, list[Con
     feet), and every midstance of a foot seen at least ``min_visibility`` gives a stance:
     stride times then come from the midstances alone. Single contact times from these
     views are therefore the clip's typical one, not each step's (they are not summarised
-    from behind or in front anyway). With fewer than ``min_measured`` measured stances
-    the stances are kept as found, made symmetric (:func:`symmetric_contacts`).
+    from behind or in front anyway). The stances are kept as found, made symmetric
+    (:func:`symmetric_contacts`), where fewer than ``min_measured`` of them, or fewer
+    than ``min_measured_share`` of the midstances, have a measured edge: filling in
+    stances assumes a run's regular stances, which a clip whose feet mostly do not leave
+    a stance path at the pelvis's low points (a walk: its pelvis is lowest in double
+    support, not at midstance) has not shown.
     """
     params = params or ContactParams()
     halves, measured = [], set()
@@ -139,7 +143,7 @@ def steady_contacts(t: np.ndarray, vis: np.ndarray, contacts: dict[str, list[Con
                 if half > 0:
                     halves.append(half)
                     measured.add(id(inside[0]))
-    if len(halves) < min_measured:
+    if len(halves) < max(min_measured, min_measured_share * len(mids)):
         return {f: symmetric_contacts(c, mids, anchor) for f, c in contacts.items()}
     half = float(np.median(halves))
     out: dict[str, list[Contact]] = {}

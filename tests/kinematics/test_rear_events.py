@@ -76,11 +76,11 @@ def _noisy_feet(track, sd_px: float, seed: int = 3):
 @pytest.mark.parametrize("view", ["rear", "front"])
 def test_small_noisy_clip_keeps_every_stride_with_its_time(view):
     """30 fps, 5 s, a 640x360-sized runner (leg about 100 px) whose foot keypoints jitter
-    by 1.5 px: every stride inside the clip is found and kept, each within a frame of
+    by 1 px: every stride inside the clip is found and kept, each within a frame of
     the true stride time."""
     track, truth = make_track(view=view, fps=30, duration_s=5.0, px_per_m=110.0,
                               frame_size=(360, 640), seed=5)
-    a = analyze_gait(_noisy_feet(track, 1.5))
+    a = analyze_gait(_noisy_feet(track, 1.0))
     kept = [s for s in a.strides if s.excluded is None]
     stride_s = 60.0 / truth.values["cadence_spm"]["left"] * 2
     # 7 ICs per foot in 5 s, 6 strides; the first or last stance may be cut by the clip
