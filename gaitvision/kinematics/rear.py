@@ -7,7 +7,9 @@ Definitions follow ``docs/metrics.md`` ("Rear and front view (frontal)"):
   reliability and smallest detectable difference, Dingenen 2018);
 - arm crossover: how far each wrist passes the body midline (the mid-hip ->
   mid-shoulder line), peak per stride, in shoulder widths, + when it crosses, keyed
-  by arm; and whether it crossed at all (no validated norm: descriptive);
+  by arm; and whether it crossed at all (no validated norm: descriptive). From the
+  front the wrist is placed back from the hand's knuckles (:func:`hand_backed_wrists`:
+  the pose model slides a wrist in front of the shirt toward the elbow);
 - foot placement at IC: the ankle's lateral distance from the mid-hip, in leg lengths,
   + on its own side, negative when the foot lands across the midline (cross-over
   gait; Iskandar 2023, Souza 2016).
