@@ -99,7 +99,7 @@ def finish_labels(track: PoseTrack, labels: LabelSettings | None = None, *,
     if est.view == "side":
         track, _, n_unswapped = repair_leg_swaps(track, track)
         track, n_mixed = MixedLegRelabeller().apply(track)
-        track, n_order, n_collapsed = CrossingOrderLabeller().apply(track)
+        track, n_order, n_collapsed = CrossingOrderLabeller().apply(track, facing=est.direction)
         n_unswapped += n_mixed + n_order
     track, n_glitches = bridge_leg_glitches(track, labels.glitch_legs)
     n_glitches += n_collapsed
