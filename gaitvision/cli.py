@@ -181,7 +181,6 @@ def _cmd_pose(args, bars) -> int:
 
 def _cmd_analyze(args, bars) -> int:
     from gaitvision.pipeline import analyze
-    from gaitvision.summary import print_summary
 
     out = Path(args.out) if args.out else Path("results") / Path(args.videos[0]).stem
     t0 = time.perf_counter()
@@ -191,6 +190,8 @@ def _cmd_analyze(args, bars) -> int:
                      page_size=args.page, use_cache=not args.no_cache, progress=bars,
                      time_scale=args.time_scale)
     bars.close()
+    from gaitvision.summary import print_summary  # loaded while pose ran (ReportWarmUp)
+
     print_summary(result)
     print(f"\nResults in {result.out_dir}/ ({time.perf_counter() - t0:.1f} s)")
     return 0

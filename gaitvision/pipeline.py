@@ -211,10 +211,10 @@ class ReportWarmUp:
     During pose estimation this process only waits for its worker processes; importing
     the report's libraries (matplotlib, ReportLab, pypdf: about 1 s) and laying out one
     small chart (matplotlib's font cache; the first figure costs more than the rest)
-    then costs the report nothing. The thread starts at the first "pose" progress report
-    (the workers have been forked by then), and must be joined (:meth:`join`) before
-    this process forks again: a child forked while the thread holds a lock (an import)
-    would wait on it for ever.
+    then costs the report nothing; so does the summary table the CLI prints (rich). The
+    thread starts at the first "pose" progress report (the workers have been forked by
+    then), and must be joined (:meth:`join`) before this process forks again: a child
+    forked while the thread holds a lock (an import) would wait on it for ever.
     """
 
     def __init__(self) -> None:
@@ -237,6 +237,7 @@ class ReportWarmUp:
     @staticmethod
     def _warm_up() -> None:
         try:
+            import gaitvision.summary  # noqa: F401 - the CLI's summary table (rich)
             from gaitvision.report import charts, draw, style
 
             with charts.plt.rc_context(charts.RC):
@@ -264,26 +265,28 @@ def _write_result(out_dir: Path, results: list[ViewResult], session: dict, rende
     parent = out_dir.resolve().parent
     parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.partial-", dir=parent))
-    old = None
+    old = pose_files = None
     try:
         files: list[dict] = []
         for r in results:
-            vdir = tmp / r.view
-            vdir.mkdir()
-            _write_pose(r, vdir, None if copy_pose_from is None else copy_pose_from / r.view)
-            r.analysis.save(vdir)
+            (tmp / r.view).mkdir()
+            r.analysis.save(tmp / r.view)
             files += _data_entries(r.view)
+        pose_files = _PoseFiles(results, tmp, copy_pose_from, in_background=render)
         manifest = {"schema": RESULT_SCHEMA, "created": session["created"], "session": session,
                     "views": [r.view for r in results],
                     "videos": {r.view: r.video_path for r in results}, "files": files}
         _write_json(tmp / "manifest.json", manifest)
         if render:
             manifest = _render(tmp, results, session, slowmo_factor, page_size, progress)
+        pose_files.wait()
         if out_dir.exists():
             old = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.old-", dir=parent))
             os.replace(out_dir, old / "result")
         os.replace(tmp, out_dir)
     except BaseException:
+        if pose_files is not None:
+            pose_files.abort()
         shutil.rmtree(tmp, ignore_errors=True)
         if old is not None and not out_dir.exists():
             os.replace(old / "result", out_dir)  # put the previous result back
@@ -292,6 +295,39 @@ def _write_result(out_dir: Path, results: list[ViewResult], session: dict, rende
         if old is not None:
             shutil.rmtree(old, ignore_errors=True)
     return manifest
+
+
+class _PoseFiles:
+    """The views' pose files (tracks, ``keypoints.csv``), written beside the render.
+
+    They are not needed by the render, and writing them took a fifth of a second of the
+    otherwise serial time between pose and render; in the background (a forked process,
+    :class:`~gaitvision.report.forked.ForkedCall`) they cost the report nothing.
+    """
+
+    def __init__(self, results: list[ViewResult], folder: Path, copy_from: Path | None, *,
+                 in_background: bool) -> None:
+        jobs = [(r, folder / r.view, None if copy_from is None else copy_from / r.view)
+                for r in results]
+        if in_background:
+            from gaitvision.report.forked import ForkedCall
+            self.job = ForkedCall(_write_pose_files, jobs, name="gaitvision-pose-files")
+        else:
+            self.job = None
+            _write_pose_files(jobs)
+
+    def wait(self) -> None:
+        if self.job is not None:
+            self.job.result()
+
+    def abort(self) -> None:
+        if self.job is not None:
+            self.job.abort()
+
+
+def _write_pose_files(jobs: list[tuple[ViewResult, Path, Path | None]]) -> None:
+    for r, vdir, source in jobs:
+        _write_pose(r, vdir, source)
 
 
 def _write_pose(r: ViewResult, vdir: Path, source: Path | None) -> None:

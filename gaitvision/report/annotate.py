@@ -40,6 +40,13 @@ READOUT = {
 
 
 # --------------------------------------------------------------------------- context
+def _mean_of_finite(values) -> float:
+    """Mean of the finite values (NaN if none): a median of two without numpy's
+    per-call overhead, which cost a tenth of a second per clip in the drawing loop."""
+    finite = [v for v in values if math.isfinite(v)]
+    return sum(finite) / len(finite) if finite else math.nan
+
+
 def near_side(analysis: GaitAnalysis, track: PoseTrack) -> str | None:
     """The leg facing the camera in side view (None in rear view).
 
@@ -218,8 +225,8 @@ class Annotator:
             self._rear_lines(img, row, xy, vis, st)
 
     def _side_angles(self, img, row, xy, vis, st, emphasis) -> None:
-        thigh_len = np.nanmedian([np.hypot(*(xy[KNEE[s]] - xy[HIP[s]])) for s in ("left",
-                                                                                  "right")])
+        lengths = [np.hypot(*(xy[KNEE[s]] - xy[HIP[s]])) for s in ("left", "right")]
+        thigh_len = _mean_of_finite(lengths)
         if not math.isfinite(thigh_len) or thigh_len < 4:
             return
         r = 0.32 * thigh_len

@@ -41,6 +41,10 @@ RC = {
     "axes.spines.right": False, "axes.grid": True, "grid.alpha": 0.3,
     # Helvetica (a PDF core font): nothing to embed, fast to write, selectable text.
     "pdf.use14corefonts": True, "axes.unicode_minus": False, "figure.dpi": DPI,
+    # A fixed title height: matplotlib's automatic one measures every axis's tick labels
+    # to clear decorations above the axes, which these charts never have (same pixels,
+    # a sixth of the charts' time)
+    "axes.titley": 1.0,
 }
 
 #: Curve names -> readable titles (unknown curves use their name).
