@@ -81,7 +81,10 @@ def finish_labels(track: PoseTrack, labels: LabelSettings | None = None, *,
     relabelled (:class:`~gaitvision.pose.legs.MixedLegRelabeller`), and labels the model
     held by image order through a crossing exchanged back by the legs' alternating
     order (:class:`~gaitvision.pose.legs.CrossingOrderLabeller`, which also
-    interpolates over a unit's points collapsed together; counted as glitches); every view:
+    interpolates over a unit's points collapsed together, counted as glitches; where the
+    model's labels keep no identity at all, it names the legs by the near thigh's larger
+    image size, the near leg being the side the runner faces in a non-mirrored video,
+    or leaves them as given when that cue is weak); every view:
     leg points that jump off their own path for a few frames are interpolated over
     (:func:`~gaitvision.pose.legs.bridge_leg_glitches`). The counts go into
     ``cleaning.legs_relabelled`` and ``cleaning.glitches_bridged``.
