@@ -104,9 +104,14 @@ def label_summary(name: str, track, truth_xy: np.ndarray, leg_px: float,
 
 def analysis_summary(labelled, height_cm: float | None) -> dict:
     """Strides kept, gate reasons, swap and contact counts of the pipeline's analysis."""
+    from gaitvision.errors import NotRunningError
     from gaitvision.kinematics import analyze_gait
 
-    a = analyze_gait(labelled, raw=labelled, height_cm=height_cm)
+    try:
+        a = analyze_gait(labelled, raw=labelled, height_cm=height_cm)
+    except NotRunningError as e:
+        print(f"  analysis refused: {e}")
+        return {"refused": str(e)}
     kept = [s for s in a.strides if s.excluded is None]
     reasons = Counter(re.sub(r"[-+]?\d+(\.\d+)?", "#", s.excluded) for s in a.strides
                       if s.excluded is not None)
