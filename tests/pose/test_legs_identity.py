@@ -139,3 +139,14 @@ def test_near_leg_by_size_decides_and_abstains():
         assert cue.decide(hip, a, b, steps, keep).sign == expected, scale
     few = cue.decide(hip, 104 * unit, 100 * unit, steps[:4], keep)
     assert few.sign == 0 and few.n_strides == 2
+
+
+def test_finish_labels_names_the_legs_by_the_facing_direction():
+    from gaitvision.pose.tracking import finish_labels
+
+    truth = _fast_track(seed=26, direction="right")
+    bad, _ = _front_is_left(truth, 1.0)
+    final = finish_labels(bad, view="side")
+    assert final.view.direction == "right"
+    assert final.cleaning.legs_relabelled > 50
+    assert _share_right(final, truth, _far_apart(truth)) > 0.9
