@@ -30,6 +30,7 @@ import numpy as np
 from gaitvision.landmarks import ANKLE, HEEL, HIP, KNEE, TOE, leg_length_px
 from gaitvision.pose.cleaning import bridge_glitches
 from gaitvision.pose.track import PoseTrack
+from gaitvision.signal import quiet_nan_warnings
 
 _L = [KNEE["left"], ANKLE["left"], HEEL["left"], TOE["left"]]
 _R = [KNEE["right"], ANKLE["right"], HEEL["right"], TOE["right"]]
@@ -557,7 +558,7 @@ class CrossingOrderLabeller:
             return track, 0, 0
         units = []
         for pts_l, pts_r in ((_L[1:], _R[1:]), ([KNEE["left"]], [KNEE["right"]])):
-            with np.errstate(invalid="ignore"):
+            with quiet_nan_warnings():
                 units.append((np.nanmean(track.xy[:, pts_l, 0], axis=1),
                               np.nanmean(track.xy[:, pts_r, 0], axis=1), pts_l, pts_r))
         period = step_period_frames(np.abs(units[0][0] - units[0][1]), track.fps)
@@ -592,7 +593,7 @@ class CrossingOrderLabeller:
         model's labels stand against it: +1 they agree, -1 the cue would exchange them,
         0 the cue abstains or the knees' labels settle no order (a check, not a repair)."""
         leg = leg_length_px(track.xy, track.visibility)
-        with np.errstate(invalid="ignore"):
+        with quiet_nan_warnings():
             fl = np.nanmean(track.xy[:, _L[1:], 0], axis=1)
             fr = np.nanmean(track.xy[:, _R[1:], 0], axis=1)
         period = step_period_frames(np.abs(fl - fr), track.fps)
@@ -648,7 +649,7 @@ class CrossingOrderLabeller:
         knee_xy = _relabelled(xy, self.order_states(knees, knees.alternation, period)[0],
                               [KNEE["left"]], [KNEE["right"]])
         firm = self._firm(knees, knees.alternation, period) & knees.apart
-        with np.errstate(invalid="ignore"):
+        with quiet_nan_warnings():
             hip = np.nanmean(xy[:, [HIP["left"], HIP["right"]]], axis=1)
         near = facing  # non-mirrored video: the camera films the side the runner faces
         far = "left" if near == "right" else "right"
