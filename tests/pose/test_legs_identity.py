@@ -150,3 +150,30 @@ def test_finish_labels_names_the_legs_by_the_facing_direction():
     assert final.view.direction == "right"
     assert final.cleaning.legs_relabelled > 50
     assert _share_right(final, truth, _far_apart(truth)) > 0.9
+    # the result says where the names came from (kinematics turns it into a quality note)
+    assert 2.0 < final.cleaning.leg_identity_from_size_pct < 8.0
+    assert not final.cleaning.leg_identity_unknown
+
+
+def test_finish_labels_says_when_nothing_named_the_legs():
+    from gaitvision.kinematics.gait import _leg_identity_notes
+    from gaitvision.pose.tracking import finish_labels
+
+    truth = _fast_track(seed=27, direction="right", near_scale=1.0)
+    bad, _ = _front_is_left(truth, 1.0)
+    final = finish_labels(bad, view="side")
+    assert final.cleaning.leg_identity_unknown
+    assert final.cleaning.leg_identity_from_size_pct is None
+    notes = _leg_identity_notes(final.cleaning, final)
+    assert len(notes) == 1 and "may be exchanged" in notes[0]
+
+
+def test_leg_identity_survives_a_save_and_reload(tmp_path):
+    from gaitvision.pose.track import PoseTrack
+    from gaitvision.pose.tracking import finish_labels
+
+    truth = _fast_track(seed=26, direction="right")
+    final = finish_labels(_front_is_left(truth, 1.0)[0], view="side")
+    final.save(tmp_path / "t.npz")
+    again = PoseTrack.load(tmp_path / "t.npz")
+    assert again.cleaning.leg_identity_from_size_pct == final.cleaning.leg_identity_from_size_pct
