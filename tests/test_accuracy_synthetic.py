@@ -260,12 +260,19 @@ def test_front_crossover_is_reported_on_every_stride(front):
 
 
 @pytest.mark.parametrize("arm", ["left", "right"])
-def test_front_crossover_within_a_tenth_of_shoulder_width(arm, front):
-    """Measured 2026-12-03: 0.111 / 0.125 against 0.169 / 0.150 (the wrists are in view)."""
+def test_front_crossover_within_0_05_shoulder_widths(arm, front):
+    """The issue's tolerance, on the arm's mean and on every stride. Measured 2026-12-03
+    with the hand-backed wrist (kinematics/rear.py:hand_backed_wrists): means 0.182 /
+    0.186 against 0.169 / 0.150, per stride |error| at most 0.040 (the pose model's
+    wrist alone: 0.111 / 0.125, up to 0.073 off, 6 of 11 strides within 0.05)."""
     analysis, truth = front
     true = truth["summary"]["arm_crossover"]["image"][arm]
     measured = _side_mean(analysis, "arm_crossover_shoulder_widths", arm)
-    assert measured == pytest.approx(true, abs=0.1)
+    assert measured == pytest.approx(true, abs=0.05)
+    kept = [r for r in analysis.strides if r.side == arm and r.excluded is None]
+    errors = [r.metrics["arm_crossover_shoulder_widths"]
+              - _truth_stride(truth, r)["arm_crossover"]["image"] for r in kept]
+    assert len(errors) >= 4 and max(abs(e) for e in errors) <= 0.05, np.round(errors, 3)
 
 
 @pytest.mark.parametrize("foot", ["left", pytest.param("right", marks=known_miss(FRONT_PELVIS))])

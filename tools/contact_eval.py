@@ -108,7 +108,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--tracks", type=Path, help="folder of saved raw tracks (read/written)")
     ap.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                     help="a detector parameter (float), for every detector named")
+    ap.add_argument("--without-identity", action="store_true",
+                    help="no near-leg cue in the side-view labels (as before it, for comparison)")
     args = ap.parse_args(argv)
+    if args.without_identity:
+        from gaitvision.pose.legs import NearLegBySize, NearLegEvidence
+
+        NearLegBySize.decide = lambda self, *a: NearLegEvidence(0, note="switched off")
     found = detectors()
     if args.set:
         import functools

@@ -1,4 +1,4 @@
-"""Score arm crossover from behind on rendered clips, per stride, against their truth.
+"""Score arm crossover from behind or in front on rendered clips, per stride, against their truth.
 
     .venv/bin/python tools/crossover_eval.py CLIP.mp4 [CLIP.mp4 ...] [--json OUT]
 
@@ -12,6 +12,10 @@ cleaned as in the pipeline. Candidates:
 - ``forearm``: the method as shipped (seen length, at least the body's proportion):
   a value where the wrist is seen at its innermost, bounds where it is hidden (at
   least: the elbow; at most: the forearm's length from the elbow, toward the midline).
+
+Front clips (every wrist in view, values only): ``keypoints`` (the pose model's wrist)
+and ``hand-backed`` (the wrist placed back from the hand's knuckles, as shipped for the
+front view; :class:`gaitvision.evidence.forearm.HandBackedWrist`).
 
 Per candidate: strides with a value, with bounds, neither; value errors (mean, max
 absolute; within 0.05 shoulder widths); whether each lower bound holds and how far it
@@ -30,12 +34,12 @@ from types import SimpleNamespace
 import numpy as np
 
 
-def _track(path: Path):
+def _track(path: Path, view: str):
     from gaitvision.pose.cleaning import clean_track
     from gaitvision.pose.estimate import estimate_pose
     from gaitvision.pose.tracking import label_track
 
-    return clean_track(label_track(estimate_pose(path, workers=1), view="rear"))
+    return clean_track(label_track(estimate_pose(path, workers=1), view=view))
 
 
 def _strides(truth: dict) -> list:
@@ -114,18 +118,27 @@ def _elbow(arm: str) -> int:
 def evaluate(path: Path) -> dict:
     from gaitvision.evidence.forearm import ForearmReach
     from gaitvision.kinematics.geometry import body_frame, rear_series
+    from gaitvision.kinematics.rear import hand_backed_wrists
 
     truth = json.loads(path.with_name(path.stem + ".truth.json").read_text())
-    track = _track(path)
+    view = truth["clip"]["view"]  # rear or front (the body frame mirrors the front's sides)
+    track = _track(path, view)
     roll = float(truth["camera"].get("roll_deg", 0.0) or 0.0)
-    bf = body_frame(track.times, track.xy, track.visibility, track.frame_size, "rear", None,
+    bf = body_frame(track.times, track.xy, track.visibility, track.frame_size, view, None,
                     roll)
     series = rear_series(bf)
     strides = _strides(truth)
+    out = {"clip": str(path), "view": view, "truth": truth["summary"]["arm_crossover"]["image"]}
+    if view == "front":  # every wrist in view: values only
+        hand = dict(series)
+        hand_backed_wrists(bf, hand)
+        out["candidates"] = {"keypoints": _score(bf, series, strides, None),
+                             "hand-backed": _score(bf, hand, strides, None)}
+        return out
     cands = {"keypoints": None, "seen length": ForearmReach(forearm_per_leg=0.0),
              "forearm": ForearmReach()}
-    return {"clip": str(path), "truth": truth["summary"]["arm_crossover"]["image"],
-            "candidates": {k: _score(bf, series, strides, r) for k, r in cands.items()}}
+    out["candidates"] = {k: _score(bf, series, strides, r) for k, r in cands.items()}
+    return out
 
 
 def main(argv=None) -> int:

@@ -56,7 +56,30 @@ def report(path: Path) -> str:
             f"{_mean(a.summary, 'arm_crossover_shoulder_widths', side):.3f} vs "
             f"{truth['summary']['arm_crossover']['image'][side]:.3f} on {n_cross}/{len(n_side)} "
             "strides")
+    errs = _stride_errors(a, truth)
+    if errs.size:
+        lines.append(f"  crossover per stride (matched to the truth's nearest IC): error mean "
+                     f"{errs.mean():+.3f}, |error| max {np.abs(errs).max():.3f}, within 0.05 on "
+                     f"{int((np.abs(errs) <= 0.05).sum())}/{errs.size}")
     return "\n".join(lines)
+
+
+def _stride_errors(a, truth: dict) -> np.ndarray:
+    """Per kept stride with a crossover value: value minus the truth stride's (the truth
+    stride of the same side whose IC is nearest, within a quarter stride)."""
+    out = []
+    for r in a.strides:
+        v = r.metrics.get("arm_crossover_shoulder_widths")
+        if r.excluded is not None or v is None or not np.isfinite(v):
+            continue
+        same = [s for s in truth["strides"] if s["side"] == r.side and s.get("arm_crossover")
+                and s["arm_crossover"].get("image") is not None]
+        if not same:
+            continue
+        best = min(same, key=lambda s: abs(s["ic_s"] - r.start_s))
+        if abs(best["ic_s"] - r.start_s) < 0.25 * truth["summary"]["stride_time_s"]:
+            out.append(v - best["arm_crossover"]["image"])
+    return np.asarray(out)
 
 
 def main(argv=None) -> int:

@@ -104,9 +104,14 @@ def label_summary(name: str, track, truth_xy: np.ndarray, leg_px: float,
 
 def analysis_summary(labelled, height_cm: float | None) -> dict:
     """Strides kept, gate reasons, swap and contact counts of the pipeline's analysis."""
+    from gaitvision.errors import NotRunningError
     from gaitvision.kinematics import analyze_gait
 
-    a = analyze_gait(labelled, raw=labelled, height_cm=height_cm)
+    try:
+        a = analyze_gait(labelled, raw=labelled, height_cm=height_cm)
+    except NotRunningError as e:
+        print(f"  analysis refused: {e}")
+        return {"refused": str(e)}
     kept = [s for s in a.strides if s.excluded is None]
     reasons = Counter(re.sub(r"[-+]?\d+(\.\d+)?", "#", s.excluded) for s in a.strides
                       if s.excluded is not None)
@@ -128,7 +133,29 @@ def analysis_summary(labelled, height_cm: float | None) -> dict:
     return row
 
 
-def evaluate(clip: Path, tracks: Path | None, margin: float) -> dict:
+def labels_by_image_order(raw):
+    """The h6 failure made on purpose: each unit's (knee; ankle, heel, toe) labels given by
+    image order, the point further in the facing direction called "left", in every frame:
+    labels with no identity left in them (the pose stage must refuse or find it anew)."""
+    from gaitvision.landmarks import ANKLE, HEEL, KNEE, TOE
+    from gaitvision.pose.view import facing_direction
+
+    out = raw.copy()
+    forward = 1.0 if facing_direction(raw)[0] == "right" else -1.0
+    for parts in ((KNEE,), (ANKLE, HEEL, TOE)):
+        pl, pr = [p["left"] for p in parts], [p["right"] for p in parts]
+        with np.errstate(invalid="ignore"):
+            ahead = forward * (np.nanmean(out.xy[:, pr, 0], axis=1)
+                               - np.nanmean(out.xy[:, pl, 0], axis=1)) > 0
+        for arr in (out.xy, out.visibility, out.z, out.world):
+            sub = arr[ahead]
+            left, right = sub[:, pl].copy(), sub[:, pr].copy()
+            sub[:, pl], sub[:, pr] = right, left
+            arr[ahead] = sub
+    return out
+
+
+def evaluate(clip: Path, tracks: Path | None, margin: float, image_order: bool = False) -> dict:
     """Label accuracy (when the clip has truth) and the analysis summary of one clip."""
     from gaitvision.landmarks import leg_length_px
     from gaitvision.pose.tracking import finish_labels, label_track
@@ -136,6 +163,8 @@ def evaluate(clip: Path, tracks: Path | None, margin: float) -> dict:
 
     print(f"\n{clip}")
     raw = raw_track(clip, tracks)
+    if image_order:
+        raw = labels_by_image_order(raw)
     labelled = label_track(raw, view="side")
     final = finish_labels(labelled, view="side")
     truth_file = clip.with_suffix(".truth.json")
@@ -150,8 +179,32 @@ def evaluate(clip: Path, tracks: Path | None, margin: float) -> dict:
         leg_px = leg_length_px(txy, np.ones(txy.shape[:2]))
         for name, tr in (("raw", raw), ("labelled", labelled), ("final", final)):
             out[name] = label_summary(name, tr, txy, leg_px, margin)
+    out["identity"] = identity_summary(labelled, final)
     out["analysis"] = analysis_summary(labelled, height_cm)
     return out
+
+
+def identity_summary(labelled, final) -> dict:
+    """The near-leg decision ``finish_labels`` took (when the model's labels settled no
+    order), and the cue asked on the final labels (a check that it agrees with them)."""
+    from gaitvision.pose.legs import CrossingOrderLabeller, MixedLegRelabeller, repair_leg_swaps
+    from gaitvision.pose.tracking import ensure_view
+
+    facing = ensure_view(labelled, "side").direction
+    track, _, _ = repair_leg_swaps(labelled, labelled)
+    track, _ = MixedLegRelabeller().apply(track)
+    labeller = CrossingOrderLabeller()
+    labeller.apply(track, facing=facing)
+    used = labeller.identity
+    check, agrees = CrossingOrderLabeller().identity_check(final, facing)
+    row = {"facing": facing, "used": vars(used) if used else None, "check": vars(check),
+           "check_agrees": agrees}
+    if used is not None:
+        print(f"  identity used: sign {used.sign:+d}; {used.note}")
+    verdict = {1: "agrees", -1: "DISAGREES", 0: "abstains"}[agrees]
+    print(f"  identity check on the final labels: {verdict}"
+          f" (log ratio {check.log_ratio:+.3f}, z {check.z:+.1f}, {check.n_strides} strides)")
+    return row
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -161,19 +214,29 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--margin", type=float, default=0.05,
                     help="leg lengths by which one labelling must be nearer the truth")
     ap.add_argument("--json", type=Path, help="write all numbers here")
+    ap.add_argument("--labels-by-image-order", action="store_true",
+                    help="replace BlazePose's leg labels by image order (front = left) first: "
+                         "the h6 failure, made on a clip where it did not happen")
+    ap.add_argument("--without-identity", action="store_true",
+                    help="no near-leg cue: units whose model labels settle no order left as given")
     ap.add_argument("--without-crossing-order", action="store_true",
                     help="the labels as they were before CrossingOrderLabeller (for comparison)")
     args = ap.parse_args(argv)
     if args.without_crossing_order:
         from gaitvision.pose.legs import CrossingOrderLabeller
 
-        CrossingOrderLabeller.apply = lambda self, track: (track, 0, 0)
+        CrossingOrderLabeller.apply = lambda self, track, facing=None: (track, 0, 0)
+    if args.without_identity:
+        from gaitvision.pose.legs import NearLegBySize, NearLegEvidence
+
+        NearLegBySize.decide = lambda self, *a: NearLegEvidence(0, note="switched off")
     missing = [c for c in args.clips if not c.exists()]
     if missing:
         print(f"no such clip: {missing[0]}; give paths of side-view video files",
               file=sys.stderr)
         return 2
-    results = {str(c): evaluate(c, args.tracks, args.margin) for c in args.clips}
+    results = {str(c): evaluate(c, args.tracks, args.margin, args.labels_by_image_order)
+               for c in args.clips}
     if args.json:
         tmp = args.json.with_suffix(".tmp")
         tmp.write_text(json.dumps(results, indent=1))

@@ -53,7 +53,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from gaitvision.landmarks import ELBOW, SIDES, WRIST
+from gaitvision.landmarks import ELBOW, INDEX, SIDES, WRIST
 
 
 @dataclass
@@ -148,3 +148,56 @@ class ForearmReach:
 
     def _seen(self, xy: np.ndarray, vis: np.ndarray, index: int) -> np.ndarray:
         return (vis[:, index] >= self.seen) & np.isfinite(xy[:, index]).all(axis=1)
+
+
+class HandBackedWrist:
+    """Front view: the wrist placed back from the hand's knuckles by the hand's own size.
+
+    Seen from the front, a wrist that crosses the midline is in front of the torso and in
+    view, but BlazePose slides it toward the elbow there: on rendered front runners its
+    forearm came out 0.05-0.15 of the forearm's length short at the innermost point
+    (nowhere else: the median over all frames is within 0.04), so the crossover read
+    0.05 shoulder widths low on average and up to 0.15 (``docs/pelvis-arms-front.md``).
+    The hand's knuckles (BlazePose's ``pinky`` and ``index`` points, the fifth and second
+    metacarpophalangeal joints) stay on the hand. So the wrist is placed at the knuckles'
+    midpoint ``K`` moved back toward the elbow ``E`` by the hand's wrist-to-knuckles
+    distance ``d``: ``K - d (K - E) / |K - E|``, with ``d`` the median of the pose model's
+    own ``|K - wrist|`` over the frames in which the wrist is beside the body (at least
+    ``beside_sw`` shoulder widths out from the midline, against the background rather
+    than the shirt). Nothing is taken from the renders: ``d`` is this clip's hand.
+
+    Parameters
+    ----------
+    beside_sw : float
+        Midline offset (shoulder widths, + past the midline) at or below which the wrist
+        counts as beside the body: -0.5 is its own shoulder's line.
+    min_frames : int
+        Fewest such frames needed to measure ``d``; with fewer, the wrist is left as the
+        pose model gave it.
+    """
+
+    def __init__(self, beside_sw: float = -0.5, min_frames: int = 8) -> None:
+        self.beside_sw, self.min_frames = beside_sw, min_frames
+
+    def estimate(self, xy: np.ndarray, offset: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+        """Per arm, the wrist (T, 2) in the units of ``xy`` ((T, 33, 2); ``offset``: arm ->
+        the pose model's wrist midline offset, shoulder widths): the pose model's wrist
+        where the hand's size cannot be measured or a point is missing."""
+        out = {}
+        for arm in SIDES:
+            w, e = xy[:, WRIST[arm]], xy[:, ELBOW[arm]]
+            k = (xy[:, INDEX[f"{arm}_pinky"]] + xy[:, INDEX[f"{arm}_index"]]) / 2
+            with np.errstate(invalid="ignore"):
+                beside = offset[arm] <= self.beside_sw
+            size = np.linalg.norm(k - w, axis=1)[beside]
+            size = size[np.isfinite(size)]
+            out[arm] = w.copy()
+            if size.size < self.min_frames:
+                continue
+            d = float(np.median(size))
+            back = k - e
+            with np.errstate(invalid="ignore", divide="ignore"):
+                placed = k - d * back / np.linalg.norm(back, axis=1)[:, None]
+            ok = np.isfinite(placed).all(axis=1)
+            out[arm][ok] = placed[ok]
+        return out

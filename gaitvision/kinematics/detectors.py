@@ -12,7 +12,7 @@ import numpy as np
 
 from gaitvision.kinematics.events import Contact, ContactParams, detect_contacts
 from gaitvision.kinematics.geometry import BodyFrame
-from gaitvision.kinematics.midstance import frontal_contacts, midstances, symmetric_contacts
+from gaitvision.kinematics.midstance import frontal_contacts, midstances, steady_contacts
 from gaitvision.landmarks import SIDES
 
 
@@ -50,8 +50,10 @@ class MidstanceContactDetector:
     searched around it (:func:`~gaitvision.kinematics.midstance.midstances`), its edges
     are where the foot leaves its stance path in the image, up or down
     (:func:`~gaitvision.kinematics.midstance.frontal_contacts`: seen from the front a
-    lifting foot drops in the image), and the weaker edge mirrors the sharper one about
-    the midstance (:func:`~gaitvision.kinematics.midstance.symmetric_contacts`).
+    lifting foot drops in the image), and every stance is then centred on its midstance
+    with the clip's median half-stance, measured from the sharper edge
+    (:func:`~gaitvision.kinematics.midstance.steady_contacts`: single edges are too
+    noisy on small clips to time strides by).
 
     Parameters
     ----------
@@ -75,4 +77,4 @@ class MidstanceContactDetector:
                     for f in SIDES}
         contacts = {f: frontal_contacts(bf.t, bf.p, visibility, f, mids, self.params)
                     for f in SIDES}
-        return {f: symmetric_contacts(c, mids, self.anchor) for f, c in contacts.items()}
+        return steady_contacts(bf.t, visibility, contacts, mids, self.anchor, self.params)

@@ -184,6 +184,22 @@ def _gate_walking(seq: Sequence, froude: float | None, leg_m: float, track: Pose
     seq.notes.append(f"not a steady run: {reason}")
 
 
+def _leg_identity_notes(report_, track: PoseTrack) -> list[str]:
+    """Where left and right came from when the pose model's labels could not say."""
+    if report_.leg_identity_unknown:
+        return ["left and right may be exchanged: the pose model's leg labels followed the "
+                "legs' order in the image, not the legs, and the near thigh's size did not "
+                "settle which leg is which; take per-side values with care"]
+    if report_.leg_identity_from_size_pct is None:
+        return []
+    direction = track.view.direction if track.view is not None else None
+    near = {"right": "right", "left": "left"}.get(direction, "camera-side")
+    return [f"left and right were named from the image: the pose model's leg labels "
+            f"followed the legs' order in the image, so the leg nearer the camera (its thigh "
+            f"drawn {report_.leg_identity_from_size_pct:.1f} % larger) was taken as the "
+            f"runner's {near} leg (a mirrored video would exchange the sides)"]
+
+
 def _quality(track: PoseTrack, seq: Sequence, vis: dict, roll: float, view: SideView,
              treadmill: bool) -> Quality:
     """Quality flags and notes common to every view, and what labelling did."""
@@ -194,6 +210,8 @@ def _quality(track: PoseTrack, seq: Sequence, vis: dict, roll: float, view: Side
     if report_ is not None and report_.legs_relabelled:
         quality.notes.append(f"leg labels were exchanged back in {report_.legs_relabelled} frames "
                              "where the pose model had swapped the legs")
+    if report_ is not None:
+        quality.notes += _leg_identity_notes(report_, track)
     if report_ is not None and report_.glitches_bridged:
         quality.notes.append(f"{report_.glitches_bridged} leg keypoints that jumped off their own "
                              "path for a frame or a few (e.g. onto the other foot) were "

@@ -7,7 +7,9 @@ Definitions follow ``docs/metrics.md`` ("Rear and front view (frontal)"):
   reliability and smallest detectable difference, Dingenen 2018);
 - arm crossover: how far each wrist passes the body midline (the mid-hip ->
   mid-shoulder line), peak per stride, in shoulder widths, + when it crosses, keyed
-  by arm; and whether it crossed at all (no validated norm: descriptive);
+  by arm; and whether it crossed at all (no validated norm: descriptive). From the
+  front the wrist is placed back from the hand's knuckles (:func:`hand_backed_wrists`:
+  the pose model slides a wrist in front of the shirt toward the elbow);
 - foot placement at IC: the ankle's lateral distance from the mid-hip, in leg lengths,
   + on its own side, negative when the foot lands across the midline (cross-over
   gait; Iskandar 2023, Souza 2016).
@@ -61,7 +63,8 @@ def camera_roll(times: np.ndarray, xy: np.ndarray, strides: list[Stride]) -> flo
     return -float(np.median(vals)) if vals else float("nan")
 
 
-def stride_metrics(bf: BodyFrame, series: dict[str, np.ndarray], s: Stride) -> dict[str, float]:
+def stride_metrics(bf: BodyFrame, series: dict[str, np.ndarray], s: Stride,
+                   wrists_in_front: bool = False) -> dict[str, float]:
     """Every rear-view metric of one stride (keyed by its foot, which is also the arm).
 
     Arm crossover is a value (``arm_crossover_shoulder_widths``) only where the wrist was
@@ -69,14 +72,14 @@ def stride_metrics(bf: BodyFrame, series: dict[str, np.ndarray], s: Stride) -> d
     its crossover lies in (``arm_crossover_at_least_shoulder_widths`` /
     ``..._at_most_...``: both the value where it is seen), and hidden wrists the forearm's
     reach (``arm_crossover_reach_shoulder_widths``, an estimate with a stated assumption,
-    not a bound); see :func:`arm_crossover`.
+    not a bound); see :func:`arm_crossover` (``wrists_in_front``: the front view).
     """
     t, f = bf.t, s.foot
     ic, to = s.stance.ic, s.stance.to
     out = timing(s)
     drop = drop_series(series, f)
     out["pelvic_drop_peak_deg"] = peak(t, drop, ic, to)
-    arm = arm_crossover(bf, series, s)
+    arm = arm_crossover(bf, series, s, wrists_in_front)
     out["arm_crossover_shoulder_widths"] = arm.value
     out["arm_crossover_at_least_shoulder_widths"] = arm.lower
     out["arm_crossover_at_most_shoulder_widths"] = arm.upper
@@ -123,7 +126,8 @@ class ArmCrossover:
         return float("nan")
 
 
-def arm_crossover(bf: BodyFrame, series: dict[str, np.ndarray], s: Stride) -> ArmCrossover:
+def arm_crossover(bf: BodyFrame, series: dict[str, np.ndarray], s: Stride,
+                  wrists_in_front: bool = False) -> ArmCrossover:
     """The stride's arm at its innermost (IC to the next IC of the arm's foot).
 
     A seen wrist gives its position past the midline. A hidden wrist (from behind: in
@@ -143,10 +147,19 @@ def arm_crossover(bf: BodyFrame, series: dict[str, np.ndarray], s: Stride) -> Ar
     within 0.05 of the truth but below it on 40 % of strides, and where the forearm
     points forward it put the wrist 0.13-0.17 too far in, past the midline of runners
     who do not cross (``docs/pelvis-arms-front.md``).
+
+    From the front (``wrists_in_front``) a crossing wrist is in front of the torso and
+    nothing hides it: every frame with a keypoint counts as seen, whatever the pose
+    model's visibility (which drops over a patterned shirt: on a rendered front runner
+    it left 9 of 13 strides with bounds, the lower one above the truth on 7).
     """
     arm = s.foot
     sel = (bf.t >= s.stance.ic) & (bf.t <= s.end)
     kp = series[f"wrist_offset_sw.{arm}"]
+    if wrists_in_front:
+        seen = sel & np.isfinite(kp)
+        return ArmCrossover(value=float(np.max(kp[seen])), source="seen") if seen.any() \
+            else ArmCrossover()
     reach = forearm_offsets(bf, series)[arm]
     most = series[f"wrist_offset_most_sw.{arm}"]
     elbow = series[f"elbow_offset_sw.{arm}"]
@@ -242,6 +255,22 @@ def forearm_offsets(bf: BodyFrame, series: dict[str, np.ndarray]) -> dict[str, n
             series[f"elbow_offset_sw.{arm}"] = midline_offset(bf, bf.point(ELBOW[arm]), arm)
             series[f"wrist_offset_most_sw.{arm}"] = farthest_in(bf, e, ev.length_px[arm], arm)
     return {arm: series[f"wrist_offset_forearm_sw.{arm}"] for arm in ("left", "right")}
+
+
+def hand_backed_wrists(bf: BodyFrame, series: dict[str, np.ndarray]) -> None:
+    """Front view: each wrist's midline offset from the hand-backed wrist (in place).
+
+    ``wrist_offset_sw`` becomes the offset of the wrist placed back from the hand's
+    knuckles (:class:`gaitvision.evidence.forearm.HandBackedWrist`); the pose model's own
+    stays as ``wrist_offset_keypoints_sw``.
+    """
+    from gaitvision.evidence.forearm import HandBackedWrist
+
+    kp = {arm: series[f"wrist_offset_sw.{arm}"] for arm in ("left", "right")}
+    wrists = HandBackedWrist().estimate(bf.p, kp)
+    for arm in ("left", "right"):
+        series[f"wrist_offset_keypoints_sw.{arm}"] = kp[arm].copy()
+        series[f"wrist_offset_sw.{arm}"] = midline_offset(bf, wrists[arm], arm)
 
 
 def farthest_in(bf: BodyFrame, centre: np.ndarray, radius: float, arm: str,

@@ -21,7 +21,7 @@ from gaitvision.kinematics.detectors import MidstanceContactDetector
 from gaitvision.kinematics.events import ContactParams
 from gaitvision.kinematics.foot_contacts import DepartureContactDetector
 from gaitvision.kinematics.geometry import BodyFrame, rear_series, side_series
-from gaitvision.kinematics.rear import camera_roll, drop_series
+from gaitvision.kinematics.rear import camera_roll, drop_series, hand_backed_wrists
 from gaitvision.kinematics.rear import stride_metrics as rear_stride_metrics
 from gaitvision.kinematics.sequence import Sequence, Stride, cadence_fit
 from gaitvision.kinematics.side import hip_centre_series, hip_note
@@ -179,6 +179,21 @@ class FrontView(RearView):
         """Stances placed about the pelvis's lowest point, TO mirrored from IC (from the
         front the landing turns the foot's image path sharply, the lift-off does not)."""
         return MidstanceContactDetector(self.contact_params, anchor="ic")
+
+    def series(self, bf: BodyFrame) -> dict[str, np.ndarray]:
+        """The rear view's series, the wrists placed back from the hands' knuckles
+        (:func:`~gaitvision.kinematics.rear.hand_backed_wrists`)."""
+        out = rear_series(bf)
+        hand_backed_wrists(bf, out)
+        return out
+
+    def stride_metrics(self, bf: BodyFrame, series: dict, stride: Stride,
+                       leg_cm: float | None) -> dict[str, float]:
+        """The rear view's metrics; every wrist is in front of the torso, so seen."""
+        return rear_stride_metrics(bf, series, stride, wrists_in_front=True)
+
+    def quality_notes(self, bf: BodyFrame, series: dict, seq: Sequence, quality: Quality) -> None:
+        """No wrist is hidden behind the torso from the front: nothing to note."""
 
 
 #: View name (as in a ViewEstimate) -> view class.

@@ -55,6 +55,11 @@ class CleaningReport:
     other_person_frames: int = 0  # detections dropped as belonging to someone else
     legs_relabelled: int = 0  # frames whose whole legs were exchanged back (side view)
     glitches_bridged: int = 0  # leg keypoints interpolated over (off their own path)
+    # side view, where the model's leg labels followed image order and carried no identity:
+    # how much larger (%) the near thigh was drawn when that named the legs
+    # (pose.legs.NearLegBySize), or True in leg_identity_unknown when nothing could
+    leg_identity_from_size_pct: float | None = None
+    leg_identity_unknown: bool = False
 
 
 @dataclass

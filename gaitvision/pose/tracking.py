@@ -9,6 +9,7 @@ The steps, each its own module and testable alone::
 
 from __future__ import annotations
 
+import math
 import os
 
 from gaitvision.pose.blazepose import PoseSettings
@@ -81,7 +82,10 @@ def finish_labels(track: PoseTrack, labels: LabelSettings | None = None, *,
     relabelled (:class:`~gaitvision.pose.legs.MixedLegRelabeller`), and labels the model
     held by image order through a crossing exchanged back by the legs' alternating
     order (:class:`~gaitvision.pose.legs.CrossingOrderLabeller`, which also
-    interpolates over a unit's points collapsed together; counted as glitches); every view:
+    interpolates over a unit's points collapsed together, counted as glitches; where the
+    model's labels keep no identity at all, it names the legs by the near thigh's larger
+    image size, the near leg being the side the runner faces in a non-mirrored video,
+    or leaves them as given when that cue is weak); every view:
     leg points that jump off their own path for a few frames are interpolated over
     (:func:`~gaitvision.pose.legs.bridge_leg_glitches`). The counts go into
     ``cleaning.legs_relabelled`` and ``cleaning.glitches_bridged``.
@@ -96,19 +100,32 @@ def finish_labels(track: PoseTrack, labels: LabelSettings | None = None, *,
     if track.cleaning is None and est.view != "side":
         track = correct_front_back_flips(track, est.view)
     n_unswapped = n_collapsed = 0
+    identity = {}
     if est.view == "side":
         track, _, n_unswapped = repair_leg_swaps(track, track)
         track, n_mixed = MixedLegRelabeller().apply(track)
-        track, n_order, n_collapsed = CrossingOrderLabeller().apply(track)
+        order = CrossingOrderLabeller()
+        track, n_order, n_collapsed = order.apply(track, facing=est.direction)
         n_unswapped += n_mixed + n_order
+        identity = _identity_fields(order.identity)
     track, n_glitches = bridge_leg_glitches(track, labels.glitch_legs)
     n_glitches += n_collapsed
     track = track.copy()
     track.view = est
     report = track.cleaning or CleaningReport()
     track.cleaning = CleaningReport(**{**vars(report), "legs_relabelled": n_unswapped,
-                                       "glitches_bridged": n_glitches})
+                                       "glitches_bridged": n_glitches, **identity})
     return track
+
+
+def _identity_fields(evidence) -> dict:
+    """The cleaning report's account of where the legs' names came from, when the
+    model's labels carried no identity (``evidence`` set by the labeller)."""
+    if evidence is None:
+        return {}
+    if evidence.sign == 0:
+        return {"leg_identity_unknown": True}
+    return {"leg_identity_from_size_pct": round(100 * math.expm1(abs(evidence.log_ratio)), 1)}
 
 
 def make_product(labelled: PoseTrack, settings: PoseStageSettings | None = None, *,
