@@ -186,6 +186,7 @@ def analyze(
                 "front clip, or set each clip's view with --view."
             )
         report(progress, "kinematics", k / n)
+        warm_up.join()  # rear/front evidence may fork pose workers (a mirrored reading)
         analysis = _kinematics(product, settings, height_cm, speed_kmh, step)
         if time_scale != 1.0:
             analysis.video["time_scale"] = float(time_scale)

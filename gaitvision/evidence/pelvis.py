@@ -43,6 +43,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from gaitvision.errors import GaitVisionError
 from gaitvision.landmarks import ELBOW, HIP, INDEX, WRIST
 
 log = logging.getLogger(__name__)
@@ -615,26 +616,20 @@ class MirroredLevel:
     def shift(self, video_path, frame_index: np.ndarray, xy: np.ndarray,
               frame_size: tuple[int, int], model: str = "blazepose_full") -> LevelShift:
         """The :class:`LevelShift` of a clip given its pose track (upright pixels)."""
-        import multiprocessing as mp
-        import sys
-        from concurrent.futures import ProcessPoolExecutor
+        from gaitvision.pose.blazepose import PoseSettings
+        from gaitvision.pose.estimate import estimate_pose
 
-        # As the pose stage (gaitvision.pose.estimate): fork while this process has not
-        # loaded mediapipe, else spawn.
-        method = "fork" if "mediapipe" not in sys.modules and "fork" in \
-            mp.get_all_start_methods() else "spawn"
+        # The pose stage's own run (its worker processes, its cache), on mirrored frames.
+        settings = PoseSettings(model=model, max_side=self.max_side, mirrored=True)
         try:
-            with ProcessPoolExecutor(1, mp_context=mp.get_context(method),
-                                     initializer=_quiet_worker) as pool:
-                mirrored = pool.submit(_mirrored_pose, str(video_path),
-                                       np.asarray(frame_index), tuple(frame_size),
-                                       self.max_side, model).result()
-        except (OSError, RuntimeError, AssertionError) as exc:
-            # No child process here (e.g. inside a daemonic worker), or it died: the
-            # level stays the keypoints' own (shift NaN, applied as 0).
+            track = estimate_pose(video_path, settings=settings)
+        except (OSError, RuntimeError, AssertionError, GaitVisionError) as exc:
+            # No child process here (e.g. inside a daemonic worker), it died, or the
+            # mirrored frames found nobody: the level stays the keypoints' own (shift NaN,
+            # applied as 0).
             log.warning("mirrored pose pass failed (%s): pelvic level not corrected", exc)
             return LevelShift(float("nan"), float("nan"), float("nan"), 0)
-        return self.compare(xy, mirrored)
+        return self.compare(xy, _rows_of(track, frame_index))
 
     def compare(self, xy: np.ndarray, mirrored: np.ndarray) -> LevelShift:
         """The shift from the original keypoints and the mirrored reading mapped back
@@ -670,34 +665,14 @@ def _trunk_axis_tilt(xy: np.ndarray) -> np.ndarray:
     return np.degrees(np.arctan2(d[:, 0], -d[:, 1]))
 
 
-def _quiet_worker() -> None:
-    """Silence the child's file descriptor 2: mediapipe's native set-up notices would only
-    bury the caller's own messages (as the pose stage's workers do)."""
-    import os
-
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    os.dup2(devnull, 2)
-    os.close(devnull)
-
-
-def _mirrored_pose(path: str, frame_index: np.ndarray, frame_size: tuple[int, int],
-                   max_side: int, model: str) -> np.ndarray:
-    """The pose model's keypoints on the horizontally mirrored frames, mapped back to
-    the original image (T, 33, 2; rows of ``frame_index``; NaN where not found)."""
-    from dataclasses import replace
-
-    from gaitvision.pose.blazepose import PoseSettings
-    from gaitvision.pose.estimators import estimator_for
-    from gaitvision.video import iter_frames
-
-    want = {int(f): k for k, f in enumerate(frame_index)}
-    frames = (replace(f, image=np.ascontiguousarray(f.image[:, ::-1]))
-              for f in iter_frames(path, max_side=max_side) if int(f.index) in want)
-    settings = PoseSettings(model=model, max_side=max_side)
+def _rows_of(track, frame_index: np.ndarray) -> np.ndarray:
+    """The track's points at ``frame_index`` (T, 33, 2; NaN where the frame is missing or
+    nobody was found). A mirrored track's labels are the model's: the tilts above do not
+    use them."""
     out = np.full((len(frame_index), 33, 2), np.nan)
-    for pose in estimator_for(settings).estimate(frames, frame_size, None):
-        k = want.get(int(pose.index))
-        if k is not None and pose.detected:
-            out[k] = pose.xy
-    out[..., 0] = frame_size[0] - out[..., 0]
-    return out  # labels as the model gave them: the tilts above do not use them
+    row = {int(f): k for k, f in enumerate(track.frame_index)}
+    for k, f in enumerate(np.asarray(frame_index)):
+        r = row.get(int(f))
+        if r is not None and track.detected[r]:
+            out[k] = track.xy[r]
+    return out

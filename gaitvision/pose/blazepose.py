@@ -44,11 +44,16 @@ class PoseSettings:
     min_detection_confidence: float = 0.5
     min_tracking_confidence: float = 0.5
     smooth_landmarks: bool = False  #: mediapipe's causal smoothing; off (see above)
+    #: the model reads each frame mirrored left-right and its points are mapped back
+    #: (x -> width - x; labels as the model gave them): a second reading for flip tests
+    #: (:class:`gaitvision.evidence.pelvis.MirroredLevel`)
+    mirrored: bool = False
 
     def key(self) -> str:
         """A stable string for cache keys."""
         return (f"{self.model}-s{self.max_side}-d{self.min_detection_confidence:g}"
-                f"-t{self.min_tracking_confidence:g}" + ("" if self.smooth_landmarks else "-raw"))
+                f"-t{self.min_tracking_confidence:g}" + ("" if self.smooth_landmarks else "-raw")
+                + ("-mirrored" if self.mirrored else ""))
 
 
 @dataclass

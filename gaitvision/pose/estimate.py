@@ -8,6 +8,7 @@ on the video's content hash and the pose settings, so re-runs skip pose.
 
 from __future__ import annotations
 
+import dataclasses
 import multiprocessing as mp
 import os
 import queue as queue_module
@@ -88,10 +89,18 @@ def _run_chunk(path: str, first: int, last: int, frame_times: np.ndarray,
         if _progress_queue is not None and kept % 10 == 0:
             _progress_queue.put(10)
 
+    if settings.mirrored:
+        frames = (dataclasses.replace(f, image=np.ascontiguousarray(f.image[:, ::-1]))
+                  for f in frames)
     poses = estimator_for(settings).estimate(frames, full_size, on_frame)
     if _progress_queue is not None:
         _progress_queue.put(kept % 10)
-    return [p for p in poses if first <= p.index < last]
+    poses = [p for p in poses if first <= p.index < last]
+    if settings.mirrored:
+        for p in poses:  # back to the original image (pixel edges: x -> width - x)
+            p.xy[:, 0] = full_size[0] - p.xy[:, 0]
+            p.world[:, 0] = -p.world[:, 0]
+    return poses
 
 
 def estimate_pose(

@@ -280,12 +280,12 @@ def test_fuse_periodic_adds_the_level_correction():
 def test_no_child_process_leaves_the_level_uncorrected(monkeypatch):
     """Inside a daemonic worker no child process can start: the shift is unknown (NaN) and
     the tracker applies none, instead of failing the analysis."""
-    import concurrent.futures
+    from gaitvision.pose import estimate
 
     def refuse(*args, **kwargs):
         raise AssertionError("daemonic processes are not allowed to have children")
 
-    monkeypatch.setattr(concurrent.futures, "ProcessPoolExecutor", refuse)
+    monkeypatch.setattr(estimate, "estimate_pose", refuse)
     xy = _skeleton(0.0, 0.0)
     got = MirroredLevel().shift("clip.mp4", np.arange(len(xy)), xy, (W, H))
     assert np.isnan(got.shift_deg) and got.frames == 0
