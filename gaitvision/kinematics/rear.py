@@ -358,7 +358,11 @@ def image_pelvis(track, series: dict[str, np.ndarray], stride_s: float,
                 f"no stride rhythm, F-test p = {per.p_value:.2g}: too little texture to "
                 f"track, e.g. shirt and shorts of one colour); {lower_bound}")
     series["pelvic_obliquity_deg"] = fuse_periodic(kp, per, track.times, stride_s)
-    return ("pelvic obliquity: level from the hip keypoints, motion within each stride from "
+    shift = per.level_shift_deg
+    level = ("level from the hip keypoints" if not shift else
+             f"level from the hip keypoints, corrected by {shift:+.1f} deg for the pose "
+             "model's own left-right lean (measured on the mirrored frames)")
+    return (f"pelvic obliquity: {level}, motion within each stride from "
             f"the waist's image motion ({tracker.method} optical flow either side of the "
             f"midline, {100 * motion.coverage:.0f} % of frames, stride harmonics explain "
             f"{100 * per.explained:.0f} % of it); it follows the visible waist edge (the "
