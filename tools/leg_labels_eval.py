@@ -40,6 +40,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from tests.truth_track import truth_points  # noqa: E402
+from tools.eval_io import write_json  # noqa: E402
 
 UNITS = {"knee": ("knee",), "foot": ("ankle", "heel", "foot_index")}
 
@@ -238,9 +239,7 @@ def main(argv: list[str] | None = None) -> int:
     results = {str(c): evaluate(c, args.tracks, args.margin, args.labels_by_image_order)
                for c in args.clips}
     if args.json:
-        tmp = args.json.with_suffix(".tmp")
-        tmp.write_text(json.dumps(results, indent=1))
-        tmp.replace(args.json)
+        write_json(args.json, results)
     return 0
 
 

@@ -21,6 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
+from tools.eval_io import write_json
 from tools.pelvis_eval import _fit
 
 
@@ -105,9 +106,7 @@ def main(argv=None) -> int:
                   f"{k} {t[k]['left']:.2f} / {t[k]['right']:.2f} (frames slope {c['fit'][k][0]:.2f}"
                   f" r {c['fit'][k][1]:.2f})" for k in t), flush=True)
     if args.json:
-        tmp = args.json.with_suffix(".tmp")
-        tmp.write_text(json.dumps(results, indent=1))
-        tmp.replace(args.json)
+        write_json(args.json, results)
     return 0
 
 
