@@ -27,9 +27,9 @@ def test_allowed_exceptions_are_still_needed():
 
 
 def test_the_analyze_command_loads_the_report_stage_only_while_pose_runs():
-    """``gaitvision analyze`` imports the pipeline and the summary before pose starts;
-    matplotlib and ReportLab (about 1 s) load in the pose stage's shadow
-    (``pipeline.ReportWarmUp``), never before it."""
+    """``gaitvision analyze`` imports the pipeline before pose starts; matplotlib and
+    ReportLab (about 1 s), and the summary table's rich, load in the pose stage's shadow
+    (``pipeline.ReportWarmUp``), never before it: not even with the summary imported."""
     import subprocess
     import sys
 
