@@ -193,7 +193,7 @@ def _leg_identity_notes(report_, track: PoseTrack) -> list[str]:
     if report_.leg_identity_from_size_pct is None:
         return []
     direction = track.view.direction if track.view is not None else None
-    near = {"right": "right", "left": "left"}.get(direction, "camera-side")
+    near = direction if direction in ("left", "right") else "camera-side"
     return [f"left and right were named from the image: the pose model's leg labels "
             f"followed the legs' order in the image, so the leg nearer the camera (its thigh "
             f"drawn {report_.leg_identity_from_size_pct:.1f} % larger) was taken as the "
