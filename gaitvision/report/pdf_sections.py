@@ -328,10 +328,19 @@ def stride_table(a: GaitAnalysis, st, width: float) -> list:
         names += [k for k in s.metrics if k not in names]
     names = [n for n in METRIC_ORDER if n in names] + sorted(n for n in names
                                                             if n not in METRIC_ORDER)
+    # What the view does not summarise (e.g. contact time from behind, placed about each
+    # midstance, not seen) is not printed as if each stride had measured it
+    hidden = [n for n in names if n not in a.summary]
+    names = [n for n in names if n in a.summary]
     out = [Paragraph(f"{a.view.capitalize()} view: per-stride values", st["h1"])]
     if not a.strides:
         out.append(Paragraph("No strides were found.", st["body"]))
         return out
+    if hidden:
+        out.append(Paragraph(
+            "Not listed: " + ", ".join(esc(n.replace("_", " ")) for n in hidden)
+            + " (not summarised for this view; see the data quality notes). strides.csv "
+            "keeps every per-stride value.", st["tiny"]))
     n_groups = max(1, math.ceil(len(names) / 8))
     per_table = max(1, math.ceil(len(names) / n_groups))
     groups = [names[i:i + per_table] for i in range(0, len(names), per_table)] or [[]]
