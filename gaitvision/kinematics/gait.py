@@ -38,7 +38,7 @@ from gaitvision.kinematics.gating import (
 )
 from gaitvision.kinematics.geometry import LEG_POINTS, body_frame
 from gaitvision.kinematics.plausibility import StrideGates
-from gaitvision.kinematics.rear import image_pelvis
+from gaitvision.kinematics.rear import flip_averaged_feet, image_pelvis
 from gaitvision.kinematics.sequence import (
     Sequence,
     SequenceParams,
@@ -136,6 +136,10 @@ def analyze_gait(pose: PoseProduct | PoseTrack, *, raw: PoseTrack | None = None,
     quality = _quality(track, seq, vis, roll, v, treadmill)
     if v.name != "side" and not seq.walking:  # the pelvis from the image (docs/pelvis-arms-front.md)
         quality.notes.append(image_pelvis(track, series, seq.stride_s))
+        quality.notes.append(flip_averaged_feet(
+            track, series, seq.strides,
+            lambda xy, r: body_frame(track.times, xy, track.visibility, track.frame_size,
+                                     est.view, est.direction, r)))
     strides = [] if seq.walking else _strides(v, bf, series, seq, track, height_cm, quality,
                                               treadmill)
     report(progress, "kinematics", 0.8)
