@@ -43,11 +43,12 @@ def mirrored_reading(video_path, model: str = "blazepose_full",
     return out
 
 
-def aligned_rows(track: PoseTrack, other: PoseTrack) -> np.ndarray:
-    """``other``'s points at ``track``'s frames (T, 33, 2; NaN where it has none)."""
-    out = np.full(track.xy.shape, np.nan)
+def aligned_rows(frame_index: np.ndarray, other: PoseTrack) -> np.ndarray:
+    """``other``'s points at the source frames ``frame_index`` (T, 33, 2; NaN where it
+    has none or found nobody)."""
+    out = np.full((len(frame_index), *other.xy.shape[1:]), np.nan)
     row = {int(f): k for k, f in enumerate(other.frame_index)}
-    for k, f in enumerate(track.frame_index):
+    for k, f in enumerate(np.asarray(frame_index)):
         r = row.get(int(f))
         if r is not None and other.detected[r]:
             out[k] = other.xy[r]

@@ -43,7 +43,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from gaitvision.errors import GaitVisionError
 from gaitvision.landmarks import ELBOW, HIP, INDEX, WRIST
 
 log = logging.getLogger(__name__)
@@ -616,20 +615,17 @@ class MirroredLevel:
     def shift(self, video_path, frame_index: np.ndarray, xy: np.ndarray,
               frame_size: tuple[int, int], model: str = "blazepose_full") -> LevelShift:
         """The :class:`LevelShift` of a clip given its pose track (upright pixels)."""
-        from gaitvision.pose.blazepose import PoseSettings
-        from gaitvision.pose.estimate import estimate_pose
+        from gaitvision.evidence.mirrored import aligned_rows, mirrored_reading
 
         # The pose stage's own run (its worker processes, its cache), on mirrored frames.
-        settings = PoseSettings(model=model, max_side=self.max_side, mirrored=True)
-        try:
-            track = estimate_pose(video_path, settings=settings)
-        except (OSError, RuntimeError, AssertionError, GaitVisionError) as exc:
+        mirrored = mirrored_reading(video_path, model, self.max_side)
+        if mirrored is None:
             # No child process here (e.g. inside a daemonic worker), it died, or the
             # mirrored frames found nobody: the level stays the keypoints' own (shift NaN,
             # applied as 0).
-            log.warning("mirrored pose pass failed (%s): pelvic level not corrected", exc)
+            log.warning("pelvic level not corrected (no mirrored reading)")
             return LevelShift(float("nan"), float("nan"), float("nan"), 0)
-        return self.compare(xy, _rows_of(track, frame_index))
+        return self.compare(xy, aligned_rows(frame_index, mirrored))
 
     def compare(self, xy: np.ndarray, mirrored: np.ndarray) -> LevelShift:
         """The shift from the original keypoints and the mirrored reading mapped back
@@ -663,16 +659,3 @@ def _trunk_axis_tilt(xy: np.ndarray) -> np.ndarray:
     d = 0.5 * (xy[:, SHOULDER["left"]] + xy[:, SHOULDER["right"]]) \
         - 0.5 * (xy[:, HIP["left"]] + xy[:, HIP["right"]])
     return np.degrees(np.arctan2(d[:, 0], -d[:, 1]))
-
-
-def _rows_of(track, frame_index: np.ndarray) -> np.ndarray:
-    """The track's points at ``frame_index`` (T, 33, 2; NaN where the frame is missing or
-    nobody was found). A mirrored track's labels are the model's: the tilts above do not
-    use them."""
-    out = np.full((len(frame_index), 33, 2), np.nan)
-    row = {int(f): k for k, f in enumerate(track.frame_index)}
-    for k, f in enumerate(np.asarray(frame_index)):
-        r = row.get(int(f))
-        if r is not None and track.detected[r]:
-            out[k] = track.xy[r]
-    return out

@@ -343,7 +343,7 @@ def flip_averaged_feet(track, series: dict[str, np.ndarray], strides: list[Strid
         return ("foot placement from the midline: from one reading of the pose model, which "
                 "leans the skeleton a little to one side: take the left-right difference with "
                 "care")
-    other = aligned_rows(track, clean_track(label_track(raw, view=track.view.view)))
+    other = aligned_rows(track.frame_index, clean_track(label_track(raw, view=track.view.view)))
     mean_xy = np.where(np.isfinite(other), 0.5 * (track.xy + other), track.xy)
     roll = camera_roll(track.times, mean_xy, strides)
     feet = rear_series(frame_of(mean_xy, roll if np.isfinite(roll) else 0.0))

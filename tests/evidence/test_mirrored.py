@@ -39,6 +39,6 @@ def test_rows_follow_the_frames_of_the_track():
     keep = np.arange(track.n_frames) % 2 == 0  # the other reading has every second frame
     for name in ("xy", "z", "visibility", "world", "frame_index", "times", "detected"):
         setattr(other, name, getattr(track, name)[keep])
-    rows = mirrored.aligned_rows(track, other)
+    rows = mirrored.aligned_rows(track.frame_index, other)
     assert np.allclose(rows[keep], track.xy[keep], equal_nan=True)
     assert np.isnan(rows[~keep]).all()
