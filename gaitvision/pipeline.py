@@ -238,6 +238,11 @@ class ReportWarmUp:
     @staticmethod
     def _warm_up() -> None:
         try:
+            import pypdf  # noqa: F401 - the PDF's assembly (and its cryptography)
+            import pypdfium2  # noqa: F401 - the charts' PNGs, rasterised from their pages
+            from PIL import Image
+
+            import gaitvision.report.plain  # noqa: F401
             import gaitvision.summary  # noqa: F401 - the CLI's summary table (rich)
             from gaitvision.report import charts, draw, style
 
@@ -245,8 +250,12 @@ class ReportWarmUp:
                 fig = charts.Figure(figsize=(2, 1), dpi=charts.DPI, layout="constrained")
                 fig.subplots().plot([0, 1], [0, 1], label="warm-up")
                 fig.axes[0].legend(loc="best")
-                fig.draw_without_rendering()
+            # a vector page, as the charts are drawn: loads matplotlib's PDF backend and
+            # its fonts here rather than in the forked chart process, where it would
+            # compete with the videos for the cores
+            charts.pdf_bytes(fig)
             draw.text_sprite("warm-up 0°", 20, style.WHITE)
+            Image.preinit()  # the image codecs the key frames and the PDF use
         except Exception:  # noqa: BLE001 - only a head start; the report loads them again
             log.debug("report warm-up failed", exc_info=True)
 
